@@ -1,0 +1,64 @@
+"""Progress reporting for long work, shared by every layer.
+
+Library functions wrap their main loop in :func:`track`; the CLI decides
+whether bars are shown (``set_enabled``). Bars go to stderr so that output
+meant for pipes (``--json``) stays clean.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+
+_ENABLED = True
+
+
+def set_enabled(enabled: bool) -> None:
+    """Turn progress bars on or off for this process."""
+    global _ENABLED
+    _ENABLED = enabled
+
+
+def track(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+    """Yield from ``items`` while drawing a progress bar on stderr.
+
+    Parameters
+    ----------
+    items
+        What to iterate over.
+    description
+        Shown left of the bar, e.g. ``"loading videos"``.
+    total
+        Number of items, when ``len(items)`` is not available.
+    """
+    if not _ENABLED:
+        yield from items
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    if total is None and hasattr(items, "__len__"):
+        total = len(items)  # type: ignore[arg-type]
+    console = Console(file=sys.stderr)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=not console.is_terminal) as progress:
+        task = progress.add_task(description, total=total)
+        for item in items:
+            yield item
+            progress.advance(task)
