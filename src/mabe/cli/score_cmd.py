@@ -1,0 +1,55 @@
+"""``mabe score``: the MABe 2025 F-score of a submission against a split's labels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+
+def score(
+    data: Path = typer.Option(..., "--data", help="Dataset directory with {split}_annotation/."),
+    submission: Path = typer.Option(..., "--submission", help="submission.csv to score."),
+    split: str = typer.Option("test", "--split", help="Which labels to score against: train or test."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
+) -> None:
+    """Score a submission exactly as the competition does (lab-averaged interval F1)."""
+    from mabe.data.io import MabeDataset
+    from mabe.data.submission import read_submission
+    from mabe.errors import MabeError
+    from mabe.metrics import score_report
+
+    if split not in ("train", "test"):
+        raise MabeError(f"--split must be train or test, not {split!r}")
+    dataset = MabeDataset(data)
+    if not dataset.has_labels(split):
+        raise MabeError(f"{data}: no {split}_annotation/ directory, so the {split} split cannot be scored")
+    solution = dataset.solution(split)
+    sub = read_submission(submission)
+    report = score_report(solution, sub)
+    if as_json:
+        payload = {
+            "score": report.score,
+            "per_lab": {str(k): float(v) for k, v in _per_lab(report).items()},
+            "table": report.table.to_dict(orient="records"),
+        }
+        typer.echo(json.dumps(payload))
+        return
+    from mabe.cli.tables import print_table
+
+    print_table(report.table, title="per (lab, action)")
+    per_lab = _per_lab(report)
+    import pandas as pd
+
+    print_table(pd.DataFrame({"lab_id": list(per_lab), "score": list(per_lab.values())}), title="per lab")
+    typer.echo(f"score: {report.score:.6f}")
+
+
+def _per_lab(report) -> dict:
+    per_lab = report.per_lab
+    if hasattr(per_lab, "to_dict") and not isinstance(per_lab, dict):
+        if hasattr(per_lab, "columns"):  # DataFrame with lab_id / score columns
+            return dict(zip(per_lab["lab_id"], per_lab["score"].astype(float)))
+        return {k: float(v) for k, v in per_lab.to_dict().items()}
+    return dict(per_lab)
