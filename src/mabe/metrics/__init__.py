@@ -1,0 +1,14 @@
+"""The MABe interval F-score, submission checks and frame-level classifier metrics."""
+
+from mabe.metrics.frame import frame_metrics, multilabel_frame_metrics
+from mabe.metrics.mabe_score import ScoreReport, mabe_score, score_report
+from mabe.metrics.submission import check_submission
+
+__all__ = [
+    "ScoreReport",
+    "check_submission",
+    "frame_metrics",
+    "mabe_score",
+    "multilabel_frame_metrics",
+    "score_report",
+]

@@ -1,0 +1,320 @@
+"""Tests of the MABe interval F-score against hand cases and a per-frame reference."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mabe.data.schema import parse_behaviors_labeled
+from mabe.errors import InvalidSubmission
+from mabe.metrics import mabe_score, score_report
+
+ATTACK_ONLY = '["mouse1,mouse2,attack"]'
+
+
+def solution_row(video, action, start, stop, lab="lab1", listed=ATTACK_ONLY, agent="mouse1",
+                 target="mouse2"):
+    return {"video_id": video, "agent_id": agent, "target_id": target, "action": action,
+            "start_frame": start, "stop_frame": stop, "lab_id": lab, "behaviors_labeled": listed}
+
+
+def submission_row(video, action, start, stop, agent="mouse1", target="mouse2"):
+    return {"video_id": video, "agent_id": agent, "target_id": target, "action": action,
+            "start_frame": start, "stop_frame": stop}
+
+
+def frame(rows):
+    df = pd.DataFrame(rows)
+    if "behaviors_labeled" not in df.columns:
+        df.insert(0, "row_id", np.arange(len(df)))
+    return df
+
+
+# --------------------------------------------------------------------------- per-frame reference
+
+
+def reference_score(solution: pd.DataFrame, submission: pd.DataFrame, beta: float = 1.0) -> float:
+    """Per-frame Python-set version of the metric, written straight from its rules."""
+    if len(solution) == 0 or len(submission) == 0:
+        raise InvalidSubmission("empty")
+    for col in ("video_id", "agent_id", "target_id", "action", "start_frame", "stop_frame"):
+        if col not in solution.columns or col not in submission.columns:
+            raise InvalidSubmission(f"missing {col}")
+    for df in (solution, submission):
+        if (df["start_frame"] > df["stop_frame"]).any():
+            raise InvalidSubmission("start after stop")
+
+    listed: dict[str, set[str]] = {}
+    lab_of: dict[str, object] = {}
+    labels: dict[tuple, set[int]] = defaultdict(set)
+    for row in solution.itertuples():
+        video = str(row.video_id)
+        if video not in listed:
+            listed[video] = {",".join(t) for t in parse_behaviors_labeled(row.behaviors_labeled)}
+            lab_of[video] = row.lab_id
+        key = (video, str(row.agent_id), str(row.target_id), row.action)
+        labels[key].update(range(row.start_frame, row.stop_frame))
+
+    predictions: dict[tuple, set[int]] = {}
+    pair_frames: dict[tuple, set[int]] = defaultdict(set)
+    for row in submission.itertuples():
+        video = str(row.video_id)
+        if video not in listed:
+            continue
+        agent, target = str(row.agent_id), str(row.target_id)
+        if f"{agent},{target},{row.action}" not in listed[video]:
+            continue
+        key = (video, agent, target, row.action)
+        predictions.setdefault(key, set())
+        new = set(range(row.start_frame, row.stop_frame)) - predictions[key]
+        if pair_frames[(video, agent, target)] & new:
+            raise InvalidSubmission("two actions in one frame")
+        predictions[key] |= new
+        pair_frames[(video, agent, target)] |= new
+
+    counts: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for key in set(labels) | set(predictions):
+        truth, guess = labels.get(key, set()), predictions.get(key, set())
+        c = counts[(lab_of[key[0]], key[3])]
+        c[0] += len(truth & guess)
+        c[1] += len(guess - truth)
+        c[2] += len(truth - guess)
+
+    lab_scores = []
+    for lab in dict.fromkeys(solution["lab_id"]):
+        fs = []
+        for (lab_id, _), (tp, fp, fn) in counts.items():
+            if lab_id != lab:
+                continue
+            denom = (1 + beta**2) * tp + beta**2 * fn + fp
+            fs.append((1 + beta**2) * tp / denom if denom else 0.0)
+        lab_scores.append(sum(fs) / len(fs))
+    return sum(lab_scores) / len(lab_scores)
+
+
+# --------------------------------------------------------------------------- random cases
+
+PAIR_ACTIONS = ["sniff", "attack", "mount"]
+SELF_ACTIONS = ["rear", "groom"]
+
+
+def random_case(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    sol_rows, sub_rows = [], []
+    video = 0
+    for lab in range(int(rng.integers(1, 4))):
+        for _ in range(int(rng.integers(1, 4))):
+            video += 1
+            mice = [f"mouse{m}" for m in range(1, int(rng.integers(2, 4)) + 1)]
+            triples = [(a, t, x) for a in mice for t in mice if a != t for x in PAIR_ACTIONS]
+            triples += [(a, "self", x) for a in mice for x in SELF_ACTIONS]
+            take = rng.random(len(triples)) < rng.uniform(0.2, 0.9)
+            listed = [",".join(t) for t, k in zip(triples, take) if k]
+            text = json.dumps(listed) if rng.random() > 0.05 else ""
+            labelled = [t for t, k in zip(triples, take) if k] or triples[:1]
+            for _ in range(int(rng.integers(1, 7))):
+                a, t, x = labelled[rng.integers(len(labelled))]
+                start = int(rng.integers(0, 60))
+                stop = start + int(rng.choice([0, 1, 2, 5, 10, 20]))
+                sol_rows.append(solution_row(video, x, start, stop, f"lab{lab}", text, a, t))
+            sub_rows += random_predictions(rng, video, triples)
+    sub_rows += random_predictions(rng, 999, [("mouse1", "mouse2", "attack")])
+    return frame(sol_rows), frame(sub_rows)
+
+
+def random_predictions(rng, video, triples):
+    rows = []
+    pairs = sorted({(a, t) for a, t, _ in triples})
+    for a, t in pairs:
+        actions = [x for aa, tt, x in triples if (aa, tt) == (a, t)]
+        position = int(rng.integers(0, 10))
+        while position < 70 and rng.random() < 0.8:
+            length = int(rng.choice([0, 1, 3, 8, 15]))
+            action = actions[rng.integers(len(actions))]
+            rows.append(submission_row(video, action, position, position + length, a, t))
+            if length and rng.random() < 0.3:  # a repeat / overlap of the same action
+                s = position + int(rng.integers(0, length))
+                e = min(s + int(rng.integers(0, length + 1)), position + length)
+                rows.append(submission_row(video, action, s, e, a, t))
+            position += length + int(rng.choice([0, 0, 1, 4]))
+        if rng.random() < 0.015:  # a clash with another action (fatal only if both are listed)
+            start = int(rng.integers(0, 60))
+            rows.append(submission_row(video, actions[rng.integers(len(actions))], start,
+                                       start + 5, a, t))
+    rng.shuffle(rows)
+    return rows
+
+
+def run(fn, solution, submission):
+    try:
+        return fn(solution, submission)
+    except InvalidSubmission:
+        return "invalid"
+
+
+def test_matches_per_frame_reference_on_random_cases():
+    rng = np.random.default_rng(20250)
+    outcomes = defaultdict(int)
+    for _ in range(300):
+        solution, submission = random_case(rng)
+        if submission.empty:
+            continue
+        expected = run(reference_score, solution, submission)
+        got = run(mabe_score, solution, submission)
+        if expected == "invalid":
+            assert got == "invalid"
+            outcomes["invalid"] += 1
+        else:
+            assert got == pytest.approx(expected, abs=1e-9)
+            outcomes["scored"] += 1
+    assert outcomes["scored"] >= 200 and outcomes["invalid"] >= 5
+
+
+# --------------------------------------------------------------------------- hand cases
+
+
+def test_exact_match_scores_one():
+    sol = frame([solution_row(1, "attack", 0, 10)])
+    assert mabe_score(sol, frame([submission_row(1, "attack", 0, 10)])) == 1.0
+
+
+def test_wrong_action_scores_zero():
+    sol = frame([solution_row(1, "attack", 0, 10)])
+    assert mabe_score(sol, frame([submission_row(1, "mount", 0, 10)])) == 0.0
+
+
+def test_matched_attack_and_missed_mount_give_half():
+    sol = frame([solution_row(123, "attack", 0, 9), solution_row(123, "mount", 15, 24)])
+    assert mabe_score(sol, frame([submission_row(123, "attack", 0, 9)])) == pytest.approx(0.5)
+
+
+def test_two_labs_one_predicted_video_gives_quarter():
+    sol = frame([
+        solution_row(123, "attack", 0, 9), solution_row(123, "mount", 15, 24),
+        solution_row(345, "attack", 0, 9, lab="lab2"),
+        solution_row(345, "mount", 15, 24, lab="lab2"),
+    ])
+    assert mabe_score(sol, frame([submission_row(123, "attack", 0, 9)])) == pytest.approx(0.25)
+
+
+def test_one_prediction_over_adjacent_labels_scores_one():
+    sol = frame([solution_row(1, "attack", 0, 10), solution_row(1, "attack", 10, 20)])
+    assert mabe_score(sol, frame([submission_row(1, "attack", 0, 20)])) == 1.0
+
+
+def test_one_prediction_over_separate_labels_scores_two_thirds():
+    sol = frame([solution_row(1, "attack", 0, 10), solution_row(1, "attack", 30, 40)])
+    assert mabe_score(sol, frame([submission_row(1, "attack", 0, 40)])) == pytest.approx(2 / 3)
+
+
+def test_repeated_and_overlapping_rows_of_one_action_are_merged():
+    sol = frame([solution_row(1, "attack", 0, 10)])
+    sub = frame([submission_row(1, "attack", 0, 10), submission_row(1, "attack", 5, 12),
+                 submission_row(1, "attack", 0, 10)])
+    assert mabe_score(sol, sub) == pytest.approx(2 * 10 / (2 * 10 + 2))
+
+
+def test_unlisted_rows_and_unknown_videos_cost_nothing():
+    sol = frame([solution_row(1, "attack", 0, 10)])
+    sub = frame([submission_row(1, "attack", 0, 10), submission_row(1, "sniff", 0, 50),
+                 submission_row(1, "attack", 0, 50, target="mouse3"),
+                 submission_row(77, "attack", 0, 50)])
+    assert mabe_score(sol, sub) == 1.0
+
+
+def test_listed_action_absent_from_lab_adds_zero():
+    listed = '["mouse1,mouse2,attack", "mouse1,mouse2,mount"]'
+    sol = frame([solution_row(1, "attack", 0, 10, listed=listed)])
+    sub = frame([submission_row(1, "attack", 0, 10), submission_row(1, "mount", 20, 30)])
+    assert mabe_score(sol, sub) == pytest.approx(0.5)
+    # as in the competition's code, even an empty kept row brings its action in
+    sub = frame([submission_row(1, "attack", 0, 10), submission_row(1, "mount", 20, 20)])
+    assert mabe_score(sol, sub) == pytest.approx(0.5)
+
+
+def test_single_quoted_items_and_text_video_ids():
+    listed = "[\"'mouse1','mouse2','attack'\"]"
+    sol = frame([solution_row("v1", "attack", 0, 10, listed=listed)])
+    assert mabe_score(sol, frame([submission_row("v1", "attack", 0, 10)])) == 1.0
+
+
+def test_integer_and_text_video_ids_are_matched():
+    sol = frame([solution_row(5, "attack", 0, 10)])
+    assert mabe_score(sol, frame([submission_row("5", "attack", 0, 10)])) == 1.0
+
+
+def test_score_report_breaks_down_by_lab_and_action():
+    sol = frame([
+        solution_row(1, "attack", 0, 10), solution_row(1, "mount", 20, 30),
+        solution_row(2, "attack", 0, 10, lab="lab2"),
+    ])
+    report = score_report(sol, frame([submission_row(1, "attack", 5, 15)]))
+    assert list(report.table.columns) == ["lab_id", "action", "f", "tp", "fp", "fn"]
+    row = report.table.set_index(["lab_id", "action"]).loc[("lab1", "attack")]
+    assert (row.tp, row.fp, row.fn) == (5, 5, 5)
+    assert report.per_lab.to_dict() == pytest.approx({"lab1": 0.25, "lab2": 0.0})
+    assert report.score == pytest.approx(0.125)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_empty_inputs_are_rejected():
+    sol = frame([solution_row(1, "attack", 0, 10)])
+    sub = frame([submission_row(1, "attack", 0, 10)])
+    with pytest.raises(InvalidSubmission, match="submission is empty"):
+        mabe_score(sol, sub.iloc[:0])
+    with pytest.raises(InvalidSubmission, match="solution is empty"):
+        mabe_score(sol.iloc[:0], sub)
+
+
+@pytest.mark.parametrize("column", ["video_id", "action", "stop_frame"])
+def test_missing_column_is_rejected(column):
+    sol = frame([solution_row(1, "attack", 0, 10)])
+    sub = frame([submission_row(1, "attack", 0, 10)])
+    with pytest.raises(InvalidSubmission, match=column):
+        mabe_score(sol, sub.drop(columns=column))
+    with pytest.raises(InvalidSubmission, match=column):
+        mabe_score(sol.drop(columns=column), sub)
+    with pytest.raises(InvalidSubmission, match="lab_id"):
+        mabe_score(sol.drop(columns="lab_id"), sub)
+
+
+def test_start_after_stop_is_rejected():
+    sol = frame([solution_row(1, "attack", 0, 10)])
+    with pytest.raises(InvalidSubmission, match="start_frame > stop_frame"):
+        mabe_score(sol, frame([submission_row(1, "attack", 10, 9)]))
+    with pytest.raises(InvalidSubmission, match="start_frame > stop_frame"):
+        mabe_score(frame([solution_row(1, "attack", 5, 4)]), frame([submission_row(1, "attack", 0, 1)]))
+
+
+def test_non_integer_frames_are_rejected():
+    sol = frame([solution_row(1, "attack", 0, 10)])
+    with pytest.raises(InvalidSubmission, match="non-integer"):
+        mabe_score(sol, frame([submission_row(1, "attack", 0, 9.5)]))
+
+
+def test_two_actions_on_one_pair_in_one_frame_is_rejected():
+    listed = '["mouse1,mouse2,attack", "mouse1,mouse2,mount"]'
+    sol = frame([solution_row(4, "attack", 0, 10, listed=listed)])
+    sub = frame([submission_row(4, "attack", 0, 10), submission_row(4, "mount", 8, 20)])
+    with pytest.raises(InvalidSubmission, match=r"video 4: mouse1 -> mouse2 .*\[8, 10\)"):
+        mabe_score(sol, sub)
+
+
+def test_same_frames_on_different_targets_are_fine():
+    listed = '["mouse1,mouse2,attack", "mouse1,mouse3,attack", "mouse1,self,rear"]'
+    sol = frame([solution_row(4, "attack", 0, 10, listed=listed)])
+    sub = frame([submission_row(4, "attack", 0, 10), submission_row(4, "attack", 0, 10, target="mouse3"),
+                 submission_row(4, "rear", 0, 10, target="self")])
+    # attack: tp 10, fp 10 (the mouse3 target) -> 2/3; rear: predicted, never labelled -> 0
+    assert mabe_score(sol, sub) == pytest.approx((2 / 3 + 0.0) / 2)
+
+
+def test_clash_between_an_unlisted_row_and_a_listed_one_is_ignored():
+    sol = frame([solution_row(4, "attack", 0, 10)])
+    sub = frame([submission_row(4, "attack", 0, 10), submission_row(4, "mount", 0, 10)])
+    assert mabe_score(sol, sub) == 1.0
