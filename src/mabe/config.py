@@ -1,0 +1,520 @@
+"""Training configuration: a flat pydantic model, YAML loading and ``--set`` overrides.
+
+A config file is a flat YAML mapping. The keys of the reference Conv1D+BiLSTM
+config (``data_dir`` ... ``save_freq``) load unchanged and mean what they say;
+keys added by ``mabe`` have defaults, so a reference file needs none of them.
+Every key is documented on :class:`Config`.
+
+An unknown key or a value of the wrong type raises :class:`~mabe.errors.ConfigError`
+naming the key and where it came from (the file or the ``--set`` option).
+
+Examples
+--------
+>>> cfg = load_config(None, ["epochs=3", "conv_channels=[8, 16]"])
+>>> cfg.epochs, cfg.conv_channels
+(3, [8, 16])
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from mabe.errors import ConfigError
+
+DEFAULT_SEED4_GROUPS: dict[str, list[str]] = {
+    "Social": [
+        "sniff",
+        "sniffgenital",
+        "sniffface",
+        "sniffbody",
+        "reciprocalsniff",
+        "approach",
+        "follow",
+    ],
+    "Mating": ["mount", "intromit", "attemptmount", "ejaculate"],
+    "Aggressive": ["attack", "chase", "chaseattack", "dominance", "defend", "flinch"],
+}
+"""seed4 groups in priority order: a frame in several groups takes the last one."""
+
+PACKAGED_CONFIGS: tuple[str, ...] = ("actions", "demo", "v5", "v6")
+"""Names of the configs shipped in ``mabe/configs/`` (``load_config("v5")`` works)."""
+
+_PRECISION_ALIASES = {
+    "32": "32",
+    "32-true": "32",
+    "16": "16-mixed",
+    "16-mixed": "16-mixed",
+    "bf16": "bf16-mixed",
+    "bf16-mixed": "bf16-mixed",
+    "auto": "auto",
+}
+
+
+class Config(BaseModel):
+    """Every setting of a training run.
+
+    Reference keys (the V5 Conv1D+BiLSTM config)
+    ---------------------------------------------
+    data_dir
+        Dataset directory in the Kaggle layout (``mabe train --data`` overrides it).
+    use_kaggle_data
+        ``True``: ``data_dir`` must already hold a dataset. ``False``: synthetic
+        data; if ``data_dir`` holds no dataset, ``synth_videos`` videos are
+        simulated into it first.
+    num_mice, num_keypoints
+        Mouse and body-part slots of the frame features (``raw`` features have
+        ``num_mice * num_keypoints * 2`` columns).
+    model_type
+        Name passed to :func:`mabe.models.build_model` (``"conv_bilstm"``, ...).
+    input_dim
+        Model input width. ``None``: the feature width. Larger than the
+        features: zero-padded up to it. Smaller: an error.
+    num_classes
+        Output width. ``None``: 4 for seed4, the action vocabulary size for actions.
+    conv_channels, lstm_hidden, lstm_layers, dropout
+        Model size, passed to ``build_model``.
+    sequence_length
+        Frames per window (after resampling to ``fps`` and subsampling by ``frame_gap``).
+    frame_gap
+        Temporal subsampling: keep every ``frame_gap``-th frame (1 = consecutive),
+        so one window spans ``sequence_length * frame_gap`` frames at ``fps``.
+        Predictions are held over the frames skipped.
+    fps
+        Frame rate every video is resampled to (nearest frame) before windowing,
+        so windows span the same time whatever the lab's camera. ``None``: native rate.
+    epochs, batch_size, learning_rate, weight_decay
+        The usual; ``epochs`` is the total, also after ``--resume``.
+    optimizer
+        ``"adamw"``, ``"adam"`` or ``"sgd"`` (momentum 0.9).
+    grad_clip
+        Gradient-norm clipping value; ``None`` or 0 disables.
+    loss
+        ``"cross_entropy"`` (seed4) or ``"bce"`` (actions, masked). ``None``: by scheme.
+    class_weights
+        seed4: one cross-entropy weight per class. actions: one BCE ``pos_weight``
+        per action of the vocabulary. ``None``: unweighted.
+    scheduler, scheduler_patience, scheduler_factor, min_lr
+        ``"plateau"`` (ReduceLROnPlateau on validation macro-F1, mode max),
+        ``"cosine"`` (to ``min_lr`` over ``epochs``) or ``"none"``.
+    use_augmentation, noise_std, temporal_jitter
+        Training-only augmentation: Gaussian noise on the features and a random
+        shift of each window start by up to ``temporal_jitter`` frames.
+    early_stopping_patience
+        Epochs without validation macro-F1 improvement before stopping; ``None``/0 disables.
+    checkpoint_dir
+        Where checkpoints go; a relative path is below the run directory.
+    save_freq
+        Keep ``epoch=NNN.ckpt`` every ``save_freq`` epochs (``best.ckpt`` and
+        ``last.ckpt`` are always written).
+
+    Keys added by mabe
+    ------------------
+    label_scheme
+        ``"seed4"`` (per-frame Other/Social/Mating/Aggressive from any pair) or
+        ``"actions"`` (one sample per (agent, target) pair, multi-label over the
+        dataset's actions, loss masked to each video's ``behaviors_labeled``).
+        ``None``: seed4 for ``conv_bilstm`` with 4 classes, else actions.
+    feature_set
+        ``"raw"`` / ``"raw+motion"`` (frame features, seed4) or ``"pair"``
+        (pair features, actions). ``None``: ``raw`` for seed4, ``pair`` for actions.
+    seed4_groups
+        Group name -> actions, in priority order (later wins). Class 0 is ``Other``.
+    window_stride
+        Training window starts are this many frames apart; ``None``: ``sequence_length // 2``.
+    predict_stride
+        Stride of the overlapping windows at inference; ``None``: ``sequence_length // 2``.
+    max_windows_per_epoch
+        Random subset of training windows drawn afresh each epoch; ``None``: all.
+    val_fraction, split_by, seed
+        Validation share of the labelled training videos, grouped by ``"video"``
+        or by ``"lab"`` (whole labs held out); the split and training are seeded.
+    warmup_epochs
+        Linear learning-rate warm-up, per step, over this many epochs (may be fractional).
+    label_smoothing
+        Cross-entropy label smoothing (seed4).
+    threshold
+        Probability threshold for the actions scheme's validation metrics.
+    precision
+        ``"auto"`` (bf16-mixed on a bf16 GPU, 16-mixed on other GPUs, 32 on CPU),
+        ``"32"``, ``"bf16-mixed"``, ``"16-mixed"``. Mixed precision falls back to
+        32 on CPU so the same command runs everywhere.
+    accelerator, devices, strategy, num_workers
+        Passed to Lightning's ``Trainer`` / ``DataLoader`` (``strategy="ddp"`` for several GPUs).
+    feature_dtype
+        Storage dtype of cached features (``"float16"`` halves memory).
+    feature_cache_gb
+        Cap of the in-memory feature cache; videos beyond it are recomputed when needed.
+    model_options
+        Extra keyword arguments for ``build_model`` (for models other than conv_bilstm).
+    synth_videos
+        Videos simulated when ``use_kaggle_data`` is false and ``data_dir`` is empty.
+    run_dir
+        Run directory (``mabe train --out``); ``fit`` uses it when not given one.
+    log_every_n_steps
+        Lightning logging interval.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    # --- reference keys -------------------------------------------------
+    data_dir: str | None = None
+    use_kaggle_data: bool = True
+    num_mice: int = Field(4, ge=1, le=4)
+    num_keypoints: int = Field(18, ge=1)
+    model_type: str = "conv_bilstm"
+    input_dim: int | None = Field(None, ge=1)
+    num_classes: int | None = Field(None, ge=1)
+    conv_channels: list[int] = Field(default_factory=lambda: [64, 128, 256])
+    lstm_hidden: int = Field(256, ge=1)
+    lstm_layers: int = Field(2, ge=1)
+    sequence_length: int = Field(100, ge=1)
+    frame_gap: int = Field(1, ge=1)
+    fps: float | None = Field(None, gt=0)
+    epochs: int = Field(100, ge=1)
+    batch_size: int = Field(64, ge=1)
+    learning_rate: float = Field(3e-4, gt=0)
+    weight_decay: float = Field(1e-4, ge=0)
+    optimizer: Literal["adamw", "adam", "sgd"] = "adamw"
+    grad_clip: float | None = Field(1.0, ge=0)
+    loss: Literal["cross_entropy", "bce"] | None = None
+    class_weights: list[float] | None = None
+    scheduler: Literal["plateau", "cosine", "none"] = "plateau"
+    scheduler_patience: int = Field(5, ge=0)
+    scheduler_factor: float = Field(0.5, gt=0, lt=1)
+    min_lr: float = Field(1e-5, ge=0)
+    use_augmentation: bool = True
+    noise_std: float = Field(0.01, ge=0)
+    temporal_jitter: int = Field(2, ge=0)
+    dropout: float = Field(0.3, ge=0, lt=1)
+    early_stopping_patience: int | None = Field(15, ge=0)
+    checkpoint_dir: str = "checkpoints"
+    save_freq: int = Field(5, ge=1)
+
+    # --- keys added by mabe ---------------------------------------------
+    label_scheme: Literal["seed4", "actions"] | None = None
+    feature_set: Literal["raw", "raw+motion", "pair"] | None = None
+    seed4_groups: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_SEED4_GROUPS.items()}
+    )
+    window_stride: int | None = Field(None, ge=1)
+    predict_stride: int | None = Field(None, ge=1)
+    max_windows_per_epoch: int | None = Field(None, ge=1)
+    val_fraction: float = Field(0.2, ge=0, lt=1)
+    split_by: Literal["video", "lab"] = "video"
+    seed: int = 42
+    warmup_epochs: float = Field(0.0, ge=0)
+    label_smoothing: float = Field(0.0, ge=0, lt=1)
+    threshold: float = Field(0.5, gt=0, lt=1)
+    precision: str = "auto"
+    accelerator: str = "auto"
+    devices: int | str | list[int] = "auto"
+    strategy: str = "auto"
+    num_workers: int = Field(0, ge=0)
+    feature_dtype: Literal["float16", "float32"] = "float16"
+    feature_cache_gb: float = Field(4.0, gt=0)
+    model_options: dict[str, Any] = Field(default_factory=dict)
+    synth_videos: int = Field(8, ge=1)
+    run_dir: str | None = None
+    log_every_n_steps: int = Field(10, ge=1)
+
+    @field_validator("precision", mode="before")
+    @classmethod
+    def _normalise_precision(cls, value: Any) -> str:
+        key = str(value).strip().lower()
+        if key not in _PRECISION_ALIASES:
+            raise ValueError(f"must be one of auto, 32, bf16-mixed, 16-mixed (got {value!r})")
+        return _PRECISION_ALIASES[key]
+
+    @field_validator("conv_channels")
+    @classmethod
+    def _positive_channels(cls, value: list[int]) -> list[int]:
+        if not value or any(c < 1 for c in value):
+            raise ValueError("must be a non-empty list of positive integers")
+        return value
+
+    @model_validator(mode="after")
+    def _resolve(self) -> Config:
+        """Infer ``label_scheme``, ``feature_set`` and ``loss``; check they agree."""
+        # object.__setattr__ avoids re-running validation on assignment.
+        if self.label_scheme is None:
+            seed4 = self.model_type == "conv_bilstm" and self.num_classes == 4
+            object.__setattr__(self, "label_scheme", "seed4" if seed4 else "actions")
+        if self.feature_set is None:
+            object.__setattr__(self, "feature_set", "raw" if self.is_seed4 else "pair")
+        if self.loss is None:
+            object.__setattr__(self, "loss", "cross_entropy" if self.is_seed4 else "bce")
+        self._check_consistency()
+        return self
+
+    def _check_consistency(self) -> None:
+        if self.is_seed4:
+            if self.feature_set == "pair":
+                raise ValueError("feature_set 'pair' needs label_scheme 'actions'")
+            if self.loss != "cross_entropy":
+                raise ValueError("label_scheme 'seed4' needs loss 'cross_entropy'")
+            n = len(self.seed4_groups) + 1
+            if self.num_classes is not None and self.num_classes != n:
+                raise ValueError(f"seed4 has {n} classes (Other + seed4_groups), num_classes is {self.num_classes}")
+            if self.class_weights is not None and len(self.class_weights) != n:
+                raise ValueError(f"class_weights needs one weight per seed4 class ({n}), got {len(self.class_weights)}")
+        else:
+            if self.feature_set != "pair":
+                raise ValueError("label_scheme 'actions' needs feature_set 'pair'")
+            if self.loss != "bce":
+                raise ValueError("label_scheme 'actions' needs loss 'bce'")
+
+    @property
+    def is_seed4(self) -> bool:
+        """Whether the run predicts the four seed4 classes."""
+        return self.label_scheme == "seed4"
+
+    @property
+    def seed4_class_names(self) -> list[str]:
+        """``["Other", *seed4_groups]``."""
+        return ["Other", *self.seed4_groups]
+
+    @property
+    def train_stride(self) -> int:
+        """Stride of training windows (``window_stride`` or half a window)."""
+        return self.window_stride or max(1, self.sequence_length // 2)
+
+    @property
+    def inference_stride(self) -> int:
+        """Stride of overlapping inference windows."""
+        return self.predict_stride or max(1, self.sequence_length // 2)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python mapping of every key (what :func:`dump_config` writes)."""
+        return self.model_dump(mode="json")
+
+
+# --- YAML -------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that also reads ``3e-4`` / ``1e5`` as floats (YAML 1.2 style)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    """Parse YAML text; a syntax error becomes a :class:`ConfigError` naming ``source``."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
+        raise ConfigError(f"{source}: invalid YAML ({first})") from None
+
+
+def packaged_config_path(name: str) -> Path:
+    """Path of a config shipped with mabe (``"v5"``, ``"v6"``, ``"demo"``, ``"actions"``).
+
+    Raises
+    ------
+    ConfigError
+        If there is no such packaged config.
+    """
+    stem = name.removesuffix(".yaml")
+    if stem not in PACKAGED_CONFIGS:
+        raise ConfigError(f"no packaged config {name!r}; choose one of {', '.join(PACKAGED_CONFIGS)}")
+    return Path(str(resources.files("mabe") / "configs" / f"{stem}.yaml"))
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config ({exc.strerror or exc})") from None
+    data = parse_yaml(text, str(path))
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a config must be a mapping of key: value, got {type(data).__name__}")
+    bad = [k for k in data if not isinstance(k, str)]
+    if bad:
+        raise ConfigError(f"{path}: key {bad[0]!r} is not a string")
+    return data
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    """Split ``"key=value"``; the value is parsed as YAML (``"[8, 16]"`` is a list).
+
+    Raises
+    ------
+    ConfigError
+        If ``item`` has no ``=`` or an empty key.
+    """
+    key, sep, raw = item.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ConfigError(f"--set {item}: expected key=value")
+    return key, parse_yaml(raw, f"--set {item}") if raw.strip() else None
+
+
+def _format_error(err: dict[str, Any], sources: dict[str, str], default_source: str) -> str:
+    loc = err.get("loc") or ()
+    key = str(loc[0]) if loc else ""
+    source = sources.get(key, default_source)
+    if err.get("type") == "extra_forbidden":
+        return f"{source}: unknown key '{key}'"
+    if not key:
+        return f"{source}: {err.get('msg', 'invalid config')}".replace("Value error, ", "")
+    where = ".".join(str(p) for p in loc)
+    msg = str(err.get("msg", "invalid value")).replace("Value error, ", "")
+    return f"{source}: key '{where}': {msg} (got {err.get('input')!r})"
+
+
+def validate_config(
+    values: dict[str, Any], sources: dict[str, str] | None = None, default_source: str = "config"
+) -> Config:
+    """Build a :class:`Config` from a mapping, turning pydantic errors into :class:`ConfigError`.
+
+    Parameters
+    ----------
+    values
+        Key -> value.
+    sources
+        Key -> where it came from (a file name or ``"--set key=value"``), used in messages.
+    default_source
+        Named in messages about keys without a source (cross-key checks).
+    """
+    sources = sources or {}
+    try:
+        return Config(**values)
+    except ValidationError as exc:
+        errors = exc.errors()
+        # unknown keys first: they are the likeliest typo
+        errors.sort(key=lambda e: e.get("type") != "extra_forbidden")
+        raise ConfigError(_format_error(errors[0], sources, default_source)) from None
+
+
+def load_config(
+    path: str | Path | None = None,
+    overrides: list[str] | None = None,
+    data_dir: str | Path | None = None,
+    out: str | Path | None = None,
+) -> Config:
+    """Load a YAML config, apply ``--set`` overrides, data and run directories.
+
+    Parameters
+    ----------
+    path
+        A YAML file, or the name of a packaged config (``"v5"``, ``"demo"``, ...);
+        ``None`` starts from the defaults.
+    overrides
+        ``"key=value"`` strings; values are parsed as YAML.
+    data_dir
+        Replaces ``data_dir`` when given.
+    out
+        Replaces ``run_dir`` when given.
+
+    Raises
+    ------
+    ConfigError
+        Unreadable file, invalid YAML, unknown key, wrong type or inconsistent keys,
+        naming the key and the file (or ``--set``).
+    """
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    source = "defaults"
+    if path is not None:
+        file = Path(path)
+        if not file.exists() and not file.suffix and str(path) in PACKAGED_CONFIGS:
+            file = packaged_config_path(str(path))
+        values = _read_file(file)
+        source = str(file)
+        sources = {k: source for k in values}
+    for item in overrides or []:
+        key, value = parse_override(item)
+        values[key] = value
+        sources[key] = f"--set {item}"
+    if data_dir is not None:
+        values["data_dir"] = str(data_dir)
+        sources["data_dir"] = "--data"
+    if out is not None:
+        values["run_dir"] = str(out)
+        sources["run_dir"] = "--out"
+    return validate_config(values, sources, default_source=source)
+
+
+def config_to_yaml(config: Config) -> str:
+    """The config as YAML text, keys in definition order."""
+    return yaml.safe_dump(config.to_dict(), sort_keys=False, default_flow_style=None)
+
+
+def dump_config(config: Config, path: str | Path) -> Path:
+    """Write the (resolved) config to ``path`` as YAML; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(config_to_yaml(config), encoding="utf-8")
+    return path
+
+
+def recommended_config(dataset: Any, overrides: list[str] | None = None) -> Config:
+    """The default config of ``mabe train`` without ``--config``: actions scheme, sized to the data.
+
+    Starts from the packaged ``actions.yaml`` and scales the model, window
+    budget and epochs with the number of labelled training frames.
+
+    Parameters
+    ----------
+    dataset
+        A :class:`mabe.data.io.MabeDataset` (or a dataset directory).
+    overrides
+        ``"key=value"`` strings applied last.
+    """
+    from mabe.data.io import MabeDataset
+
+    ds = dataset if isinstance(dataset, MabeDataset) else MabeDataset(dataset)
+    metas = [m for m in ds.metas("train") if m.behaviors_labeled]
+    frames = sum(_meta_frames(m) for m in metas)
+    values = _read_file(packaged_config_path("actions"))
+    values.update(_size_for(frames, len(metas)))
+    values["data_dir"] = str(ds.root) if hasattr(ds, "root") else None
+    sources = {k: "recommended config" for k in values}
+    for item in overrides or []:
+        key, value = parse_override(item)
+        values[key] = value
+        sources[key] = f"--set {item}"
+    return validate_config(values, sources, default_source="recommended config")
+
+
+def _meta_frames(meta: Any) -> int:
+    duration = float(getattr(meta, "duration_sec", float("nan")))
+    if duration != duration:  # NaN: assume ten minutes
+        duration = 600.0
+    return int(duration * float(meta.fps))
+
+
+def _size_for(frames: int, n_videos: int) -> dict[str, Any]:
+    """Model width, epochs and window budget for a given amount of labelled data."""
+    if frames < 200_000:  # a few synthetic minutes
+        size = {"conv_channels": [32, 64], "lstm_hidden": 64, "lstm_layers": 1, "epochs": 15}
+        size["max_windows_per_epoch"] = 2_000
+    elif frames < 5_000_000:
+        size = {"conv_channels": [64, 128], "lstm_hidden": 128, "lstm_layers": 2, "epochs": 30}
+        size["max_windows_per_epoch"] = 20_000
+    else:  # the full Kaggle training set is ~ 10^8 frames
+        size = {"conv_channels": [64, 128, 256], "lstm_hidden": 256, "lstm_layers": 2, "epochs": 40}
+        size["max_windows_per_epoch"] = 100_000
+    if n_videos < 5:
+        size["val_fraction"] = 0.34
+    return size
