@@ -1,0 +1,5 @@
+"""``python -m mabe`` runs the command line."""
+
+from mabe.cli.app import main
+
+main()
