@@ -98,7 +98,8 @@ def read_parquet_file(path: str | Path) -> Checked:
     try:
         frame = pd.read_parquet(path)
     except (OSError, ValueError) as exc:  # pyarrow.ArrowInvalid is a ValueError
-        return Checked(None, [f"not a readable parquet file ({_one_line(exc)})"])
+        reason = _one_line(exc).replace(f"Could not open Parquet input source '{path}': ", "")
+        return Checked(None, [f"not a readable parquet file ({reason})"])
     return Checked(frame, [])
 
 
