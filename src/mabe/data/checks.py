@@ -233,10 +233,10 @@ def tracking_value_problems(frame: pd.DataFrame) -> list[str]:
     problems += _rows_problem(
         frame, (mice < 1) | (mice > MAX_MICE), f"mouse_id is outside 1..{MAX_MICE}", key
     )
-    parts = frame["bodypart"]
-    empty = (parts.isna() | (parts.astype("str").str.len() == 0)).to_numpy()
+    codes, names = pd.factorize(frame["bodypart"])
+    blank = [i for i, name in enumerate(names) if not str(name).strip()]
+    empty = (codes < 0) | np.isin(codes, blank)
     problems += _rows_problem(frame, empty, "bodypart is empty", key)
-    codes, _ = pd.factorize(parts)
     dup = pd.DataFrame({"f": frames, "m": mice, "p": codes}).duplicated().to_numpy()
     if dup.any():
         i = _first(dup)
@@ -321,7 +321,10 @@ def annotation_value_problems(
         what = f"stop_frame is past the video's end ({_plural(n_frames, 'frame')})"
         problems += _rows_problem(frame, stop > n_frames, what, key)
     top = MAX_MICE if n_mice is None else int(n_mice)
-    lacks = f"the video has {_plural(top, 'mouse', 'mice')}" if n_mice is not None else f"ids are 1..{top}"
+    if n_mice is None:
+        lacks = f"ids are 1..{top}"
+    else:
+        lacks = f"the video has {_plural(top, 'mouse', 'mice')}"
     for column in ("agent_id", "target_id"):
         ids = frame[column].to_numpy()
         what = f"{column} names a mouse the video lacks ({lacks})"

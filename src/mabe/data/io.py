@@ -311,6 +311,7 @@ class MabeDataset:
                     )
                 )
         if not parts:
-            empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in schema.ANNOTATION_DTYPES.items()})
+            dtypes = schema.ANNOTATION_DTYPES
+            empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
             return annotations_to_solution(empty, 0, "", "")
         return pd.concat(parts, ignore_index=True)

@@ -314,3 +314,41 @@ def test_reading_never_modifies_the_dataset(tiny):
             assert video.pose.n_frames > 0
     ds.solution("train", progress=True)
     assert tiny.tree_digest(tiny.root) == before
+
+
+def test_columns_in_another_order_are_returned_in_schema_order(tiny):
+    table = tiny.read_csv("train")
+    tiny.write_csv("train", table[list(reversed(table.columns))])
+    assert list(read_metadata(tiny.csv("train"), "train").columns) == list(schema.METADATA_COLUMNS)
+
+
+def test_n_mice_is_the_highest_listed_mouse(tiny):
+    row = read_metadata(tiny.csv("train"), "train").iloc[0].copy()
+    for field in schema.MOUSE_FIELDS:
+        row[f"mouse2_{field}"] = np.nan
+        row[f"mouse3_{field}"] = "x" if field == "sex" else np.nan
+    assert meta_from_row(row, "train").n_mice == 3
+
+
+@pytest.mark.parametrize("module", ["checks", "metadata", "dense", "io", "validate"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"mabe.data.{module}"))
+    assert result.failed == 0
+
+
+def test_solution_without_any_interval_is_empty_with_columns(tiny):
+    for path in (tiny.root / "train_annotation").rglob("*.parquet"):
+        path.unlink()
+    solution = MabeDataset(tiny.root).solution("train", progress=False)
+    assert list(solution.columns) == list(schema.SOLUTION_COLUMNS) and len(solution) == 0
+
+
+def test_split_without_metadata(tiny):
+    tiny.csv("test").unlink()
+    ds = MabeDataset(tiny.root)
+    assert ds.splits() == ["train"]
+    with pytest.raises(DataError, match="test.csv: file not found"):
+        ds.metas("test")
