@@ -35,7 +35,8 @@ def _check_row_id(df: pd.DataFrame) -> None:
     bad = np.flatnonzero(row_id != np.arange(len(df)))
     if bad.size:
         raise InvalidSubmission(
-            f"submission: row_id must be 0..{len(df) - 1} in order; row {bad[0]} has {row_id[bad[0]]}"
+            f"submission: row_id must be 0..{len(df) - 1} in order; "
+            f"row {bad[0]} has {row_id[bad[0]]}"
         )
 
 

@@ -318,3 +318,10 @@ def test_clash_between_an_unlisted_row_and_a_listed_one_is_ignored():
     sol = frame([solution_row(4, "attack", 0, 10)])
     sub = frame([submission_row(4, "attack", 0, 10), submission_row(4, "mount", 0, 10)])
     assert mabe_score(sol, sub) == 1.0
+
+
+def test_submission_with_nothing_kept_scores_zero():
+    sol = frame([solution_row(1, "attack", 0, 10)])
+    report = score_report(sol, frame([submission_row(9, "attack", 0, 10)]))
+    assert report.score == 0.0
+    assert report.table[["tp", "fp", "fn"]].values.tolist() == [[0, 0, 10]]
