@@ -28,28 +28,15 @@ def score(
     solution = dataset.solution(split)
     sub = read_submission(submission)
     report = score_report(solution, sub)
+    per_lab = {str(lab): float(value) for lab, value in report.per_lab.items()}
     if as_json:
-        payload = {
-            "score": report.score,
-            "per_lab": {str(k): float(v) for k, v in _per_lab(report).items()},
-            "table": report.table.to_dict(orient="records"),
-        }
+        payload = {"score": report.score, "per_lab": per_lab, "table": report.table.to_dict(orient="records")}
         typer.echo(json.dumps(payload))
         return
+    import pandas as pd
+
     from mabe.cli.tables import print_table
 
     print_table(report.table, title="per (lab, action)")
-    per_lab = _per_lab(report)
-    import pandas as pd
-
     print_table(pd.DataFrame({"lab_id": list(per_lab), "score": list(per_lab.values())}), title="per lab")
     typer.echo(f"score: {report.score:.6f}")
-
-
-def _per_lab(report) -> dict:
-    per_lab = report.per_lab
-    if hasattr(per_lab, "to_dict") and not isinstance(per_lab, dict):
-        if hasattr(per_lab, "columns"):  # DataFrame with lab_id / score columns
-            return dict(zip(per_lab["lab_id"], per_lab["score"].astype(float)))
-        return {k: float(v) for k, v in per_lab.to_dict().items()}
-    return dict(per_lab)

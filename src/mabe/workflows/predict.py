@@ -1,0 +1,108 @@
+"""Trained run + dataset split → per-video probabilities → a validated submission."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from mabe.data.io import MabeDataset
+from mabe.data.schema import SUBMISSION_COLUMNS
+from mabe.data.types import VideoMeta
+from mabe.decode import DecodeParams, VideoProbs, decode_video, seed4_to_pair_probs
+from mabe.errors import MabeError
+from mabe.metrics import check_submission
+from mabe.progress import track
+
+DECODE_FILE = "decode.json"
+"""Tuned decoding parameters inside a run directory."""
+
+
+def decode_params_path(run_dir: str | Path) -> Path:
+    """Where a run keeps its tuned :class:`~mabe.decode.DecodeParams`."""
+    return Path(run_dir) / DECODE_FILE
+
+
+def load_decode_params(run_dir: str | Path) -> DecodeParams:
+    """The run's tuned decoding parameters, or the defaults if it was never tuned."""
+    path = decode_params_path(run_dir)
+    return DecodeParams.load(path) if path.is_file() else DecodeParams()
+
+
+def to_video_probs(meta: VideoMeta, prediction, seed4_groups=None) -> VideoProbs:
+    """Wrap a model's :class:`~mabe.training.inference.Prediction` for decoding.
+
+    ``actions`` models give ``(F, P, A)`` directly. ``seed4`` models give
+    ``(F, 4)`` class probabilities; they are spread over every ordered pair and
+    the video's whitelisted actions by :func:`mabe.decode.seed4_to_pair_probs`
+    (a coarse fallback: within a class group the first whitelisted action wins).
+    """
+    whitelist = set(meta.behaviors_labeled)
+    if prediction.label_scheme == "seed4":
+        n_mice = meta.n_mice
+        pairs = [(a, t) for a in range(1, n_mice + 1) for t in range(1, n_mice + 1)]
+        actions = sorted({action for _, _, action in whitelist})
+        probs = seed4_to_pair_probs(prediction.probs, pairs, actions, whitelist, seed4_groups)
+    else:
+        pairs, actions, probs = list(prediction.pairs), list(prediction.actions), prediction.probs
+    return VideoProbs(
+        video_id=meta.video_id,
+        lab_id=meta.lab_id,
+        probs=probs,
+        pairs=pairs,
+        actions=actions,
+        whitelist=whitelist,
+    )
+
+
+def iter_video_probs(
+    run_dir: str | Path,
+    dataset: MabeDataset,
+    metas: Iterable[VideoMeta],
+    which: str = "best",
+    description: str = "predicting",
+) -> Iterator[VideoProbs]:
+    """Run a trained model over videos one at a time (flat memory), yielding their probabilities."""
+    from mabe.training.inference import load_trained, predict_video
+
+    model, config, run_info = load_trained(run_dir, which)
+    metas = list(metas)
+    for meta in track(metas, description):
+        video = dataset.load_video(meta)
+        prediction = predict_video(model, config, run_info, video)
+        yield to_video_probs(meta, prediction, getattr(config, "seed4_groups", None))
+
+
+def predict_split(
+    run_dir: str | Path, data_dir: str | Path, split: str = "test", which: str = "best"
+) -> pd.DataFrame:
+    """Decode every video of ``split`` into a submission table (checked, with ``row_id``).
+
+    Videos whose ``behaviors_labeled`` is empty get no rows: nothing they
+    contain could be scored.
+
+    Raises
+    ------
+    MabeError
+        If the split does not exist; :class:`~mabe.errors.InvalidSubmission` if
+        the decoded table breaks a submission rule (a bug, never expected).
+    """
+    dataset = MabeDataset(data_dir)
+    if split not in dataset.splits():
+        raise MabeError(f"{data_dir}: no {split}.csv, so there is no '{split}' split to predict")
+    params = load_decode_params(run_dir)
+    parts = []
+    metas = [m for m in dataset.metas(split) if m.behaviors_labeled]
+    for vp in iter_video_probs(run_dir, dataset, metas, which, f"predicting {split}"):
+        parts.append(
+            decode_video(vp.probs, vp.pairs, vp.actions, vp.whitelist, params, vp.lab_id, vp.video_id)
+        )
+    columns = [c for c in SUBMISSION_COLUMNS if c != "row_id"]
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    table = table[columns].copy()
+    table.insert(0, "row_id", range(len(table)))
+    for col in ("row_id", "video_id", "start_frame", "stop_frame"):
+        table[col] = table[col].astype("int64")
+    check_submission(table)
+    return table
