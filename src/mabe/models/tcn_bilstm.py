@@ -1,6 +1,7 @@
 """A stronger per-frame model for the pairwise ``actions`` path.
 
-Input projection, a stack of residual dilated temporal convolutions (a TCN
+Input normalisation (BatchNorm over feature columns, so features in cm, cm/s
+and unit-free ratios need no external scaling), a pointwise projection, a stack of residual dilated temporal convolutions (a TCN
 with a receptive field of
 ``1 + (kernel_size - 1) * (sum(dilations) + len(dilations))`` frames, 39 with
 the defaults), then a BiLSTM for longer context and a
@@ -57,7 +58,7 @@ class ResidualTemporalBlock(nn.Module):
 
 
 class TCNBiLSTM(nn.Module):
-    """Input projection + residual dilated TCN + BiLSTM + per-frame linear head.
+    """Input BatchNorm + projection + residual dilated TCN + BiLSTM + per-frame linear head.
 
     ``(batch, seq_len, input_dim) -> (batch, seq_len, num_classes)`` logits.
 
@@ -112,8 +113,8 @@ class TCNBiLSTM(nn.Module):
 
         self.input_dim = int(input_dim)
         self.num_classes = int(num_classes)
-        self.input_norm = nn.LayerNorm(self.input_dim)
-        self.proj = nn.Sequential(nn.Linear(self.input_dim, hidden), nn.GELU())
+        self.input_norm = nn.BatchNorm1d(self.input_dim)
+        self.proj = nn.Sequential(nn.Conv1d(self.input_dim, hidden, 1), nn.GELU())
         self.blocks = nn.Sequential(
             *(ResidualTemporalBlock(hidden, int(d), kernel_size, dropout) for d in dilations)
         )
@@ -138,8 +139,7 @@ class TCNBiLSTM(nn.Module):
             raise ValueError(
                 f"expected input of shape (batch, seq_len, {self.input_dim}), got {tuple(x.shape)}"
             )
-        h = self.proj(self.input_norm(x))
-        h = self.blocks(h.transpose(1, 2)).transpose(1, 2)
+        h = self.blocks(self.proj(self.input_norm(x.transpose(1, 2)))).transpose(1, 2)
         if self.lstm is not None:
             h, _ = self.lstm(h)
         return self.head(self.dropout(h))
