@@ -138,6 +138,10 @@ class Config(BaseModel):
         Linear learning-rate warm-up, per step, over this many epochs (may be fractional).
     label_smoothing
         Cross-entropy label smoothing (seed4).
+    pos_weight
+        actions: BCE weight of positives for every action (a number), or
+        ``"auto"``: per action ``sqrt(negatives / positives)`` over the supervised
+        training frames, clipped to [1, 50]. ``class_weights`` (per action) wins.
     threshold
         Probability threshold for the actions scheme's validation metrics.
     precision
@@ -152,8 +156,9 @@ class Config(BaseModel):
         Cap of the in-memory feature cache; videos beyond it are recomputed when needed.
     model_options
         Extra keyword arguments for ``build_model`` (for models other than conv_bilstm).
-    synth_videos
-        Videos simulated when ``use_kaggle_data`` is false and ``data_dir`` is empty.
+    synth_videos, synth_minutes, synth_labs
+        The dataset simulated (videos, minutes each, labs; ``None``: all labs)
+        when ``use_kaggle_data`` is false and ``data_dir`` is empty.
     run_dir
         Run directory (``mabe train --out``); ``fit`` uses it when not given one.
     log_every_n_steps
@@ -210,6 +215,7 @@ class Config(BaseModel):
     seed: int = 42
     warmup_epochs: float = Field(0.0, ge=0)
     label_smoothing: float = Field(0.0, ge=0, lt=1)
+    pos_weight: float | Literal["auto"] | None = None
     threshold: float = Field(0.5, gt=0, lt=1)
     precision: str = "auto"
     accelerator: str = "auto"
@@ -220,6 +226,8 @@ class Config(BaseModel):
     feature_cache_gb: float = Field(4.0, gt=0)
     model_options: dict[str, Any] = Field(default_factory=dict)
     synth_videos: int = Field(8, ge=1)
+    synth_minutes: float = Field(2.0, gt=0)
+    synth_labs: list[str] | None = None
     run_dir: str | None = None
     log_every_n_steps: int = Field(10, ge=1)
 
@@ -268,6 +276,8 @@ class Config(BaseModel):
                 raise ValueError("label_scheme 'actions' needs feature_set 'pair'")
             if self.loss != "bce":
                 raise ValueError("label_scheme 'actions' needs loss 'bce'")
+        if self.is_seed4 and self.pos_weight is not None:
+            raise ValueError("pos_weight applies to label_scheme 'actions' only")
 
     @property
     def is_seed4(self) -> bool:

@@ -1,0 +1,173 @@
+"""Callbacks writing a run: per-epoch ``metrics.csv`` and log line, atomic checkpoints.
+
+Both run in ``on_train_epoch_end`` (after validation) in list order: the
+metrics row is written first, then the checkpoints, so a run killed between
+the two repeats no row on ``--resume`` (rows past the checkpoint's epoch are
+dropped when resuming).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+from lightning.pytorch.callbacks import Callback
+
+from mabe.training.module import MONITOR, BehaviourModule
+
+BASE_COLUMNS: tuple[str, ...] = (
+    "epoch",
+    "train_loss",
+    "val_loss",
+    "val_accuracy",
+    "val_macro_f1",
+    "val_macro_precision",
+    "val_macro_recall",
+    "lr",
+)
+
+
+def metric_columns(class_names: list[str]) -> list[str]:
+    """Columns of ``metrics.csv``: :data:`BASE_COLUMNS` then ``val_{f1,precision,recall}/<class>``."""
+    per_class = [f"val_{kind}/{name}" for name in class_names for kind in ("f1", "precision", "recall")]
+    return [*BASE_COLUMNS, *per_class, "epoch_time_sec"]
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and ``os.replace``."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_metrics_csv(path: Path) -> list[dict[str, str]]:
+    """Rows of an existing ``metrics.csv`` (``[]`` if absent)."""
+    if not path.is_file():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else f"{value:.6g}"
+    return str(value)
+
+
+class EpochRecorder(Callback):
+    """Append one row per epoch to ``metrics.csv`` and print a one-line summary.
+
+    Parameters
+    ----------
+    path
+        The CSV file (rewritten atomically each epoch).
+    class_names
+        Classes (seed4) or actions, for the per-class columns.
+    rows
+        Rows already recorded (a resumed run keeps those up to its checkpoint).
+    """
+
+    def __init__(self, path: Path, class_names: list[str], rows: list[dict[str, Any]] | None = None) -> None:
+        self.path = Path(path)
+        self.columns = metric_columns(class_names)
+        self.rows: list[dict[str, Any]] = list(rows or [])
+        self._epoch_start = time.perf_counter()
+
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._epoch_start = time.perf_counter()
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        assert isinstance(pl_module, BehaviourModule)
+        row: dict[str, Any] = {
+            "epoch": trainer.current_epoch + 1,
+            "train_loss": pl_module.train_loss_epoch,
+            "val_loss": pl_module.val_loss_epoch,
+            "lr": pl_module.current_lr(),
+            "epoch_time_sec": round(time.perf_counter() - self._epoch_start, 3),
+        }
+        row |= {f"val_{k}": v for k, v in pl_module.val_metrics.items()}
+        self.rows = [r for r in self.rows if int(r["epoch"]) < row["epoch"]] + [row]
+        if trainer.is_global_zero:
+            self._write()
+            print(self._line(row, trainer.max_epochs), file=sys.stderr, flush=True)
+
+    def _write(self) -> None:
+        lines = [",".join(self.columns)]
+        for row in self.rows:
+            lines.append(",".join(_csv_cell(row.get(c, "")) for c in self.columns))
+        atomic_write_text(self.path, "\n".join(lines) + "\n")
+
+    @staticmethod
+    def _line(row: dict[str, Any], max_epochs: int | None) -> str:
+        keys = ("train_loss", "val_loss", "val_macro_f1", "val_accuracy")
+        parts = [f"epoch {row['epoch']}/{max_epochs}"]
+        parts += [f"{k} {_fmt(float(row.get(k, float('nan'))))}" for k in keys]
+        parts += [f"lr {float(row['lr']):.2e}", f"{row['epoch_time_sec']:.1f}s"]
+        return "  ".join(parts)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        # rows come from metrics.csv (passed in); the checkpoint copy is a fallback
+        if not self.rows:
+            self.rows = list(state_dict.get("rows", []))
+
+
+def _csv_cell(value: Any) -> str:
+    text = _fmt(value)
+    return f'"{text}"' if ("," in text or '"' in text) else text
+
+
+class RunCheckpoints(Callback):
+    """``last.ckpt`` every epoch, ``epoch=NNN.ckpt`` every ``save_freq``, ``best.ckpt`` on improvement.
+
+    Files are written to a temporary name and moved into place with
+    ``os.replace``, so a killed run never leaves a truncated checkpoint.
+    ``best`` is the highest validation macro-F1 (:data:`~mabe.training.module.MONITOR`).
+    """
+
+    def __init__(self, directory: Path, save_freq: int) -> None:
+        self.directory = Path(directory)
+        self.save_freq = int(save_freq)
+        self.best_score = -math.inf
+        self.best_epoch = 0
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        epoch = trainer.current_epoch + 1
+        score = float(trainer.callback_metrics.get(MONITOR, float("nan")))
+        improved = not math.isnan(score) and score > self.best_score
+        if improved:
+            self.best_score, self.best_epoch = score, epoch
+        if isinstance(pl_module, BehaviourModule):
+            pl_module.ckpt_info = {"epoch": epoch, "metric": score, "monitor": "val_macro_f1"}
+        if epoch % self.save_freq == 0:
+            self.save(trainer, f"epoch={epoch:03d}.ckpt")
+        if improved:
+            self.save(trainer, "best.ckpt")
+        self.save(trainer, "last.ckpt")
+
+    def save(self, trainer: L.Trainer, name: str) -> Path:
+        """Atomically write the trainer's checkpoint as ``directory/name``."""
+        final = self.directory / name
+        tmp = self.directory / f".{name}.tmp"
+        if trainer.is_global_zero:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        trainer.save_checkpoint(tmp, weights_only=False)  # collective: rank 0 writes, all ranks wait
+        if trainer.is_global_zero:
+            os.replace(tmp, final)
+        trainer.strategy.barrier("mabe.save_checkpoint")
+        return final
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"best_score": self.best_score, "best_epoch": self.best_epoch}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.best_score = float(state_dict.get("best_score", -math.inf))
+        self.best_epoch = int(state_dict.get("best_epoch", 0))

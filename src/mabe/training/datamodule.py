@@ -1,0 +1,232 @@
+"""Window datasets over cached per-video samples, an epoch-subset sampler and the data module."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+
+import lightning as L
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+from mabe.config import Config
+from mabe.progress import track
+from mabe.training.labels import intervals_to_dense
+from mabe.training.samples import VideoSample
+from mabe.training.windows import jitter_start, take_window, tile_starts, window_starts
+
+IGNORE_INDEX = -100
+"""Target of padded frames in the seed4 cross-entropy."""
+
+
+class SampleStore:
+    """Per-video samples, loaded once; features kept in an LRU cache capped in bytes.
+
+    Labels, bout lists and masks (small) stay in memory for every video;
+    features are dropped least-recently-used first when the cache exceeds
+    ``max_bytes`` and recomputed by ``loader`` when needed again.
+
+    Parameters
+    ----------
+    loader
+        ``loader(i)`` builds the :class:`VideoSample` of video ``i``.
+    n_videos
+        Number of videos.
+    max_bytes
+        Cap of the feature cache.
+    description
+        Progress-bar label of the first pass.
+    """
+
+    def __init__(
+        self,
+        loader: Callable[[int], VideoSample],
+        n_videos: int,
+        max_bytes: float,
+        description: str = "preparing videos",
+    ) -> None:
+        self._loader = loader
+        self._max_bytes = float(max_bytes)
+        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._cached_bytes = 0
+        self.samples: list[VideoSample] = []
+        for i in track(range(n_videos), description, total=n_videos):
+            sample = loader(i)
+            self._put(i, sample.features)
+            sample.features = sample.features[:0]  # shape/dtype only; data lives in the cache
+            self.samples.append(sample)
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def features(self, i: int) -> np.ndarray:
+        """Features of video ``i`` (recomputed if they were evicted)."""
+        if i in self._cache:
+            self._cache.move_to_end(i)
+            return self._cache[i]
+        feats = self._loader(i).features
+        self._put(i, feats)
+        return feats
+
+    def _put(self, i: int, feats: np.ndarray) -> None:
+        self._cache[i] = feats
+        self._cached_bytes += feats.nbytes
+        while self._cached_bytes > self._max_bytes and len(self._cache) > 1:
+            _, old = self._cache.popitem(last=False)
+            self._cached_bytes -= old.nbytes
+
+    @property
+    def frames(self) -> int:
+        """Grid points over all videos."""
+        return int(sum(s.n for s in self.samples))
+
+
+def window_index(store: SampleStore, length: int, stride: int | None, seed4: bool) -> np.ndarray:
+    """Rows ``(video, pair, start)`` of every window.
+
+    ``stride=None`` tiles each video without overlap (validation). Videos
+    without labels, and pairs without a supervised action, get no windows.
+    """
+    rows: list[np.ndarray] = []
+    for i, sample in enumerate(store.samples):
+        starts = tile_starts(sample.n, length) if stride is None else window_starts(sample.n, length, stride)
+        if seed4:
+            pair_ids = [0] if sample.labels is not None else []
+        else:
+            pair_ids = [p for p in range(len(sample.pairs)) if sample.mask is not None and sample.mask[p].any()]
+        for p in pair_ids:
+            rows.append(np.stack([np.full_like(starts, i), np.full_like(starts, p), starts], axis=1))
+    if not rows:
+        return np.zeros((0, 3), dtype=np.int64)
+    return np.concatenate(rows).astype(np.int64)
+
+
+class WindowDataset(Dataset):
+    """Fixed-length windows: ``{"x": (T, D) float32, "y": ..., "mask": ...}``.
+
+    seed4: ``y`` is ``(T,)`` int64 with :data:`IGNORE_INDEX` on padded frames and
+    ``mask`` is ``(T,)`` bool. actions: ``y`` is ``(T, A)`` float32 and ``mask``
+    ``(T, A)`` bool (whitelisted actions on real frames).
+
+    Parameters
+    ----------
+    store
+        The videos.
+    index
+        ``(W, 3)`` rows of :func:`window_index`.
+    length
+        Window length (``sequence_length``).
+    n_actions
+        Size of the action vocabulary (actions scheme), 0 for seed4.
+    jitter
+        Random shift of each start by up to this many points (training augmentation).
+    """
+
+    def __init__(
+        self, store: SampleStore, index: np.ndarray, length: int, n_actions: int = 0, jitter: int = 0
+    ) -> None:
+        self.store = store
+        self.index = np.asarray(index, dtype=np.int64).reshape(-1, 3)
+        self.length = int(length)
+        self.n_actions = int(n_actions)
+        self.jitter = int(jitter)
+
+    def __len__(self) -> int:
+        return int(len(self.index))
+
+    def __getitem__(self, k: int) -> dict[str, np.ndarray]:
+        i, p, start = (int(v) for v in self.index[k])
+        sample = self.store.samples[i]
+        if self.jitter:
+            shift = int(torch.randint(-self.jitter, self.jitter + 1, ()).item())
+            start = jitter_start(start, shift, sample.n, self.length)
+        feats = self.store.features(i)
+        if self.n_actions:
+            feats = feats[p]
+        x, valid = take_window(feats, start, self.length)
+        item = {"x": x.astype(np.float32, copy=False), "valid": valid}
+        if self.n_actions:
+            y = intervals_to_dense(sample.intervals[p], self.length, self.n_actions, offset=start)
+            y[~valid] = 0.0
+            item["y"] = y
+            item["mask"] = valid[:, None] & sample.mask[p][None, :]
+        else:
+            labels, _ = take_window(sample.labels, start, self.length)
+            item["y"] = np.where(valid, labels, IGNORE_INDEX).astype(np.int64)
+            item["mask"] = valid
+        return item
+
+
+class EpochSubsetSampler(Sampler[int]):
+    """A seeded random permutation per epoch, cut to ``per_epoch`` items.
+
+    Lightning calls :meth:`set_epoch` before each training epoch, so a resumed
+    run draws the same windows as an uninterrupted one.
+    """
+
+    def __init__(self, n_items: int, per_epoch: int | None, seed: int) -> None:
+        self.n_items = int(n_items)
+        self.per_epoch = self.n_items if per_epoch is None else min(int(per_epoch), self.n_items)
+        self.seed = int(seed)
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """Select the permutation of ``epoch``."""
+        self.epoch = int(epoch)
+
+    def __iter__(self) -> Iterator[int]:
+        rng = np.random.default_rng([self.seed, self.epoch])
+        return iter(rng.permutation(self.n_items)[: self.per_epoch].tolist())
+
+    def __len__(self) -> int:
+        return self.per_epoch
+
+
+class MabeDataModule(L.LightningDataModule):
+    """Training and validation window loaders of prepared :class:`SampleStore` s.
+
+    Parameters
+    ----------
+    config
+        The run's config (window length, strides, batch size, augmentation, workers).
+    train_store, val_store
+        Prepared videos.
+    actions
+        The action vocabulary (actions scheme), ``[]`` for seed4.
+    """
+
+    def __init__(
+        self, config: Config, train_store: SampleStore, val_store: SampleStore, actions: Sequence[str]
+    ) -> None:
+        super().__init__()
+        self.config = config
+        n_actions = 0 if config.is_seed4 else len(actions)
+        jitter = config.temporal_jitter if config.use_augmentation else 0
+        length = config.sequence_length
+        train_index = window_index(train_store, length, config.train_stride, config.is_seed4)
+        val_index = window_index(val_store, length, None, config.is_seed4)
+        self.train_set = WindowDataset(train_store, train_index, length, n_actions, jitter)
+        self.val_set = WindowDataset(val_store, val_index, length, n_actions, 0)
+
+    def _loader(self, dataset: WindowDataset, sampler: Sampler | None) -> DataLoader:
+        workers = self.config.num_workers
+        return DataLoader(
+            dataset,
+            batch_size=self.config.batch_size,
+            sampler=sampler,
+            shuffle=False,
+            num_workers=workers,
+            persistent_workers=workers > 0,
+            pin_memory=torch.cuda.is_available(),
+            drop_last=False,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        """Shuffled (seeded per epoch) training windows, at most ``max_windows_per_epoch``."""
+        sampler = EpochSubsetSampler(len(self.train_set), self.config.max_windows_per_epoch, self.config.seed)
+        return self._loader(self.train_set, sampler)
+
+    def val_dataloader(self) -> DataLoader:
+        """Validation windows tiling each video once, in order."""
+        return self._loader(self.val_set, None)

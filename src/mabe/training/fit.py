@@ -1,0 +1,360 @@
+"""Train a run (:func:`fit`), score it on labelled data (:func:`evaluate`), list its checkpoints.
+
+A run directory holds::
+
+    RUN/config.yaml        the resolved config (input_dim, num_classes filled in)
+    RUN/checkpoints/       epoch=NNN.ckpt every save_freq epochs, best.ckpt, last.ckpt
+    RUN/metrics.csv        one row per epoch
+    RUN/summary.json       written when training finishes (the run is then "finished")
+
+``fit`` never writes into a directory holding a finished run or anything
+that is not a mabe run; ``resume=True`` continues an unfinished one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from mabe import progress
+from mabe.config import Config, dump_config, load_config
+from mabe.errors import ConfigError, MabeError
+from mabe.training.callbacks import EpochRecorder, RunCheckpoints, atomic_write_text, read_metrics_csv
+from mabe.training.datamodule import EpochSubsetSampler, MabeDataModule
+from mabe.training.inference import checkpoint_dir, read_checkpoint
+from mabe.training.module import MONITOR, BehaviourModule
+from mabe.training.prepare import Prepared, baseline_metrics, prepare
+
+RUNTIME_KEYS: tuple[str, ...] = (
+    "data_dir",
+    "run_dir",
+    "num_workers",
+    "accelerator",
+    "devices",
+    "strategy",
+    "feature_cache_gb",
+    "log_every_n_steps",
+)
+"""Keys a resumed run takes from the caller's config; every other key comes from RUN/config.yaml."""
+
+
+def _note(message: str) -> None:
+    print(f"mabe: {message}", file=sys.stderr, flush=True)
+
+
+class _DropTips(logging.Filter):
+    """Hide Lightning's advertising tips ("💡 Tip: ...") from the run's output."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("💡")
+
+
+def _quiet_lightning() -> None:
+    for name in ("lightning", "lightning.pytorch", "lightning.fabric"):
+        for handler in logging.getLogger(name).handlers:
+            if not any(isinstance(f, _DropTips) for f in handler.filters):
+                handler.addFilter(_DropTips())
+
+
+def _is_rank_zero() -> bool:
+    return int(os.environ.get("LOCAL_RANK", "0")) == 0 and int(os.environ.get("NODE_RANK", "0")) == 0
+
+
+def run_state(run: Path) -> str:
+    """``"new"`` (absent or empty), ``"finished"``, ``"unfinished"`` or ``"foreign"`` (other files)."""
+    if not run.exists() or (run.is_dir() and not any(run.iterdir())):
+        return "new"
+    if not run.is_dir():
+        return "foreign"
+    if (run / "summary.json").is_file():
+        return "finished"
+    return "unfinished" if (run / "config.yaml").is_file() else "foreign"
+
+
+def _resume_config(run: Path, config: Config) -> Config:
+    stored = load_config(run / "config.yaml")
+    runtime = {k: getattr(config, k) for k in RUNTIME_KEYS if k in config.model_fields_set or getattr(config, k) is not None}
+    differing = [
+        k
+        for k in Config.model_fields
+        if k not in RUNTIME_KEYS
+        and k in config.model_fields_set
+        and getattr(config, k) is not None
+        and getattr(config, k) != getattr(stored, k)
+    ]
+    if differing:
+        _note(f"resuming {run} with its own config; ignoring {', '.join(differing)}")
+    return stored.model_copy(update={k: v for k, v in runtime.items() if v is not None})
+
+
+def resolve_precision(precision: str, accelerator: str) -> str:
+    """Lightning precision for this machine: ``auto`` picks bf16/16-mixed on a GPU and 32 on CPU.
+
+    Mixed precision asked for on a machine without CUDA falls back to 32 (with a note),
+    so the same config runs everywhere.
+    """
+    gpu = accelerator in ("auto", "gpu", "cuda") and torch.cuda.is_available()
+    if precision == "auto":
+        if not gpu:
+            return "32"
+        return "bf16-mixed" if torch.cuda.is_bf16_supported() else "16-mixed"
+    if precision != "32" and not gpu:
+        _note(f"precision {precision} needs a CUDA GPU; training in 32-bit on this machine")
+        return "32"
+    return precision
+
+
+def _trainer(config: Config, callbacks: list[Any], progress_bar: bool, run: Path) -> Any:
+    import lightning as L
+
+    _quiet_lightning()
+    return L.Trainer(
+        max_epochs=config.epochs,
+        accelerator=config.accelerator,
+        devices=config.devices,
+        strategy=config.strategy,
+        precision=resolve_precision(config.precision, config.accelerator),
+        gradient_clip_val=config.grad_clip or None,
+        callbacks=callbacks,
+        logger=False,
+        enable_checkpointing=False,
+        enable_model_summary=False,
+        enable_progress_bar=progress_bar,
+        num_sanity_val_steps=0,
+        log_every_n_steps=config.log_every_n_steps,
+        default_root_dir=str(run),
+    )
+
+
+def _callbacks(config: Config, prepared: Prepared, run: Path, ckpt_dir: Path, rows: list[dict[str, Any]]) -> list[Any]:
+    from lightning.pytorch.callbacks import EarlyStopping
+
+    callbacks: list[Any] = [
+        EpochRecorder(run / "metrics.csv", prepared.class_names, rows),
+        RunCheckpoints(ckpt_dir, config.save_freq),
+    ]
+    if config.early_stopping_patience:
+        callbacks.append(EarlyStopping(monitor=MONITOR, mode="max", patience=config.early_stopping_patience))
+    return callbacks
+
+
+def _resume_rows(run: Path, last: Path) -> list[dict[str, Any]]:
+    """metrics.csv rows up to the epoch of ``last`` (later ones are repeated on resume)."""
+    epoch = int(read_checkpoint(last).get("mabe", {}).get("epoch", 0))
+    return [r for r in read_metrics_csv(run / "metrics.csv") if int(r["epoch"]) <= epoch]
+
+
+def fit(
+    config: Config,
+    run_dir: str | Path | None = None,
+    resume: bool = False,
+    callbacks: list[Any] | None = None,
+    progress_bar: bool | None = None,
+) -> dict[str, Any]:
+    """Train the configured model and write the run directory.
+
+    Parameters
+    ----------
+    config
+        The run's config (``data_dir`` must be set).
+    run_dir
+        Run directory; default ``config.run_dir``.
+    resume
+        Continue an unfinished run from ``last.ckpt`` to its configured total
+        of epochs, with the run's own config (only :data:`RUNTIME_KEYS` are
+        taken from ``config``). A finished run is left as it is and its
+        summary returned.
+    callbacks
+        Extra Lightning callbacks (run after mabe's own).
+    progress_bar
+        Show Lightning's bar; default follows :func:`mabe.progress.set_enabled`.
+
+    Returns
+    -------
+    dict
+        The summary also written to ``RUN/summary.json``.
+
+    Raises
+    ------
+    MabeError
+        If ``run_dir`` holds a finished run (without ``resume``), an unfinished
+        run (without ``resume``) or files that are not a mabe run.
+    """
+    started = time.perf_counter()
+    if run_dir is None and not config.run_dir:
+        raise ConfigError("no run directory: pass --out RUN (or set run_dir)")
+    run = Path(run_dir if run_dir is not None else config.run_dir)
+    state = run_state(run) if _is_rank_zero() else "unfinished"
+    if state == "finished":
+        if not resume:
+            raise MabeError(f"{run}: already holds a finished run; choose another --out (mabe never replaces a run)")
+        _note(f"{run} is already finished; nothing to resume")
+        return json.loads((run / "summary.json").read_text())
+    if state == "unfinished" and not resume and _is_rank_zero():
+        raise MabeError(f"{run}: holds an unfinished run; pass --resume to continue it or choose another --out")
+    if state == "foreign":
+        raise MabeError(f"{run}: exists and is not a mabe run directory; choose another --out")
+    if resume and (run / "config.yaml").is_file():
+        config = _resume_config(run, config)
+    config = config.model_copy(update={"run_dir": str(run)})
+
+    import lightning as L
+
+    L.seed_everything(config.seed, workers=True, verbose=False)
+    prepared = prepare(config)
+    config = prepared.config
+    ckpt_dir = checkpoint_dir(run, config)
+    last = ckpt_dir / "last.ckpt"
+    resuming = resume and last.is_file()
+    if resume and not resuming:
+        _note(f"{run} has no last.ckpt yet; starting from epoch 1")
+    if _is_rank_zero():
+        run.mkdir(parents=True, exist_ok=True)
+        dump_config(config, run / "config.yaml")
+    rows = _resume_rows(run, last) if resuming else []
+
+    run_info = {"label_scheme": config.label_scheme, "actions": prepared.actions, "feature_set": config.feature_set}
+    module = BehaviourModule(
+        config.to_dict(),
+        prepared.input_dim,
+        prepared.feature_width,
+        prepared.class_names,
+        run_info,
+        prepared.loss_weights,
+    )
+    datamodule = MabeDataModule(config, prepared.train_store, prepared.val_store, prepared.actions)
+    own = _callbacks(config, prepared, run, ckpt_dir, rows)
+    show = progress._ENABLED if progress_bar is None else progress_bar  # noqa: SLF001
+    trainer = _trainer(config, own + list(callbacks or []), show, run)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*LeafSpec.*")  # torch 2.13 vs Lightning 2.6 pytree notice
+        trainer.fit(module, datamodule=datamodule, ckpt_path=str(last) if resuming else None)
+
+    summary = _json_safe(_summary(config, prepared, module, trainer, own, datamodule, time.perf_counter() - started))
+    if trainer.is_global_zero:
+        atomic_write_text(run / "summary.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
+    return summary
+
+
+def _json_safe(value: Any) -> Any:
+    """NaN/inf -> None and numpy scalars -> Python, so summary.json is strict JSON."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _float_row(row: dict[str, Any]) -> dict[str, float]:
+    out = {}
+    for key, value in row.items():
+        try:
+            out[key] = float(value)
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def _summary(
+    config: Config,
+    prepared: Prepared,
+    module: BehaviourModule,
+    trainer: Any,
+    callbacks: list[Any],
+    datamodule: MabeDataModule,
+    wall: float,
+) -> dict[str, Any]:
+    from mabe.models import count_parameters
+
+    recorder, checkpoints = callbacks[0], callbacks[1]
+    rows = [_float_row(r) for r in recorder.rows]
+    best = next((r for r in rows if int(r["epoch"]) == checkpoints.best_epoch), rows[-1] if rows else {})
+    sampler_len = len(EpochSubsetSampler(len(datamodule.train_set), config.max_windows_per_epoch, 0))
+    return {
+        "status": "finished",
+        "label_scheme": config.label_scheme,
+        "feature_set": config.feature_set,
+        "model_type": config.model_type,
+        "parameters": count_parameters(module.model),
+        "input_dim": prepared.input_dim,
+        "feature_width": prepared.feature_width,
+        "num_classes": len(prepared.class_names),
+        "class_names": prepared.class_names,
+        "actions": prepared.actions,
+        "epochs_configured": config.epochs,
+        "epochs_completed": len(rows),
+        "stopped_early": len(rows) < config.epochs,
+        "best_epoch": checkpoints.best_epoch or (int(best["epoch"]) if best else 0),
+        "best_metrics": {k: v for k, v in best.items() if k.startswith("val_")},
+        "baseline": baseline_metrics(prepared),
+        "loss_weights": prepared.loss_weights,
+        "data": {
+            "data_dir": config.data_dir,
+            "val_is_train": prepared.val_is_train,
+            "train_video_ids": [m.video_id for m in prepared.train_metas],
+            "val_video_ids": [m.video_id for m in prepared.val_metas],
+            "videos_train": len(prepared.train_metas),
+            "videos_val": len(prepared.val_metas),
+            "windows_train": len(datamodule.train_set),
+            "windows_per_epoch": sampler_len,
+            "windows_val": len(datamodule.val_set),
+            "frames_train": prepared.train_store.frames,
+            "frames_val": prepared.val_store.frames,
+        },
+        "device": str(trainer.strategy.root_device),
+        "accelerator": type(trainer.accelerator).__name__,
+        "precision": str(trainer.precision),
+        "world_size": trainer.world_size,
+        "wall_time_sec": round(wall, 2),
+        "train_time_sec": round(sum(r.get("epoch_time_sec", 0.0) for r in rows), 2),
+    }
+
+
+def evaluate(run_dir: str | Path, data_dir: str | Path, split: str = "test", which: str = "best") -> dict[str, Any]:
+    """The run's frame metrics on a labelled split (labels from ``{split}_annotation``).
+
+    Returns
+    -------
+    dict
+        Flat ``accuracy``, ``macro_f1``, ``macro_precision``, ``macro_recall``,
+        ``f1/<class>``, ... at the original frame rate, plus ``n_videos``,
+        ``split`` and ``checkpoint``.
+    """
+    from mabe.training.evaluation import evaluate_split
+
+    return evaluate_split(run_dir, data_dir, split, which)
+
+
+def list_checkpoints(run_dir: str | Path) -> list[dict[str, Any]]:
+    """``[{name, epoch, metric, size_bytes}]`` of a run's checkpoints, by epoch then name.
+
+    ``metric`` is the validation macro-F1 of the epoch the checkpoint was written.
+    """
+    directory = checkpoint_dir(run_dir)
+    if not Path(run_dir).is_dir():
+        raise MabeError(f"{run_dir}: run directory not found")
+    rows = []
+    for path in sorted(directory.glob("*.ckpt")) if directory.is_dir() else []:
+        info = read_checkpoint(path).get("mabe", {})
+        rows.append(
+            {
+                "name": path.name,
+                "epoch": int(info.get("epoch", 0)),
+                "metric": float(info.get("metric", float("nan"))),
+                "size_bytes": path.stat().st_size,
+            }
+        )
+    return sorted(rows, key=lambda r: (r["epoch"], r["name"]))

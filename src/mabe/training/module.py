@@ -1,0 +1,289 @@
+"""The LightningModule: losses, optimiser, warm-up, schedulers, augmentation, validation metrics."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import lightning as L
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mabe.config import Config
+from mabe.errors import ConfigError
+from mabe.metrics.frame import frame_metrics, multilabel_frame_metrics
+from mabe.training.datamodule import IGNORE_INDEX
+
+MONITOR = "val_score"
+"""Logged validation macro-F1 with NaN (nothing to score) read as 0; drives the scheduler,
+early stopping and ``best.ckpt``."""
+
+
+_SIZE_ALIASES: dict[str, str] = {"hidden": "lstm_hidden", "rnn_layers": "lstm_layers"}
+"""Model arguments filled from a differently named config key (``tcn_bilstm``'s ``hidden``...)."""
+
+
+def model_kwargs(config: Config) -> dict[str, Any]:
+    """Keyword arguments of :func:`mabe.models.build_model` for ``config``.
+
+    The size keys ``conv_channels``, ``lstm_hidden``, ``lstm_layers`` and
+    ``dropout`` are passed when the model accepts them (``lstm_hidden`` /
+    ``lstm_layers`` also fill a model's ``hidden`` / ``rnn_layers``);
+    ``model_options`` are passed as they are and win.
+    """
+    from mabe.models import model_parameters
+
+    try:
+        accepted = set(model_parameters(config.model_type))
+    except ValueError as exc:
+        raise ConfigError(f"model_type: {exc}") from None
+    values = config.to_dict()
+    kwargs = {k: values[k] for k in ("conv_channels", "lstm_hidden", "lstm_layers", "dropout") if k in accepted}
+    kwargs |= {arg: values[key] for arg, key in _SIZE_ALIASES.items() if arg in accepted and key not in accepted}
+    return {**kwargs, **config.model_options}
+
+
+def build_network(config: Config, input_dim: int, num_classes: int) -> nn.Module:
+    """The configured model: ``(batch, T, input_dim) -> (batch, T, num_classes)`` logits.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown ``model_type`` or ``model_options`` the model does not accept.
+    """
+    from mabe.models import build_model
+
+    try:
+        return build_model(config.model_type, input_dim, num_classes, **model_kwargs(config))
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"model_type {config.model_type!r}: {exc}") from None
+
+
+def flatten_metrics(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """``{"f1": {"Social": .5}}`` -> ``{"f1/Social": .5}`` (scalars kept, ``support`` dropped)."""
+    flat: dict[str, float] = {}
+    for key, value in metrics.items():
+        if isinstance(value, dict):
+            if key == "support":
+                continue
+            for name, v in value.items():
+                flat[f"{prefix}{key}/{name}"] = float(v)
+        elif isinstance(value, (int, float, np.floating, np.integer)):
+            flat[f"{prefix}{key}"] = float(value)
+    return flat
+
+
+class BehaviourModule(L.LightningModule):
+    """Trains a per-frame model on windows (seed4 classes or masked multi-label actions).
+
+    Parameters
+    ----------
+    config
+        The resolved config as a dict (stored in checkpoints).
+    input_dim
+        Model input width (features zero-padded to it).
+    feature_width
+        Real feature columns (noise augmentation leaves padding columns at 0).
+    class_names
+        seed4 class names or the action vocabulary.
+    run_info
+        What inference needs besides the config (label scheme, actions, dims);
+        stored in every checkpoint's hyper-parameters.
+    loss_weights
+        seed4: cross-entropy weight per class; actions: BCE ``pos_weight`` per
+        action; ``None``: unweighted.
+    """
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        input_dim: int,
+        feature_width: int,
+        class_names: list[str],
+        run_info: dict[str, Any] | None = None,
+        loss_weights: list[float] | None = None,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.ckpt_info: dict[str, Any] = {}
+        self.config = Config(**config)
+        self.class_names = list(class_names)
+        self.num_classes = len(self.class_names)
+        self.feature_width = int(feature_width)
+        self.model = build_network(self.config, int(input_dim), self.num_classes)
+        self.weighted = loss_weights is not None
+        weights = torch.tensor(loss_weights if loss_weights is not None else [1.0] * self.num_classes)
+        if weights.shape != (self.num_classes,):
+            raise ValueError(f"{len(weights)} loss weights for {self.num_classes} classes")
+        self.register_buffer("loss_weights", weights.float(), persistent=False)
+        self._train_loss = torch.zeros(2, dtype=torch.float64)
+        self._val_loss = torch.zeros(2, dtype=torch.float64)
+        self._val_parts: list[tuple[np.ndarray, ...]] = []
+        self.val_metrics: dict[str, float] = {}
+        self.train_loss_epoch = float("nan")
+        self.val_loss_epoch = float("nan")
+
+    @property
+    def is_seed4(self) -> bool:
+        return self.config.is_seed4
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Record epoch and monitored metric so checkpoints can be listed without the trainer."""
+        checkpoint["mabe"] = dict(self.ckpt_info)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(batch, T, D) -> (batch, T, C)`` logits."""
+        return self.model(x)
+
+    # --- loss -------------------------------------------------------------
+    def loss(self, logits: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Weighted cross-entropy over real frames (seed4) or masked BCE (actions)."""
+        logits = logits.float()
+        if self.is_seed4:
+            return F.cross_entropy(
+                logits.reshape(-1, self.num_classes),
+                y.reshape(-1),
+                weight=self.loss_weights if self.weighted else None,
+                ignore_index=IGNORE_INDEX,
+                label_smoothing=self.config.label_smoothing,
+            )
+        pos_weight = self.loss_weights if self.weighted else None
+        raw = F.binary_cross_entropy_with_logits(logits, y, pos_weight=pos_weight, reduction="none")
+        mask = mask.to(raw.dtype)
+        return (raw * mask).sum() / mask.sum().clamp(min=1.0)
+
+    def _augment(self, x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        if not (self.config.use_augmentation and self.config.noise_std > 0):
+            return x
+        noise = torch.randn_like(x[..., : self.feature_width]) * self.config.noise_std
+        noise = noise * valid.unsqueeze(-1).to(x.dtype)
+        return torch.cat([x[..., : self.feature_width] + noise, x[..., self.feature_width :]], dim=-1)
+
+    # --- steps ------------------------------------------------------------
+    def on_train_epoch_start(self) -> None:
+        self._train_loss = torch.zeros(2, dtype=torch.float64)
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        x = self._augment(batch["x"], batch["valid"])
+        loss = self.loss(self(x), batch["y"], batch["mask"])
+        self._train_loss += torch.tensor([float(loss.detach()) * len(x), len(x)], dtype=torch.float64)
+        self.log("train_loss", loss, on_step=True, on_epoch=False, prog_bar=True, batch_size=len(x))
+        return loss
+
+    def on_validation_epoch_start(self) -> None:
+        self._val_loss = torch.zeros(2, dtype=torch.float64)
+        self._val_parts = []
+
+    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        logits = self(batch["x"]).float()
+        loss = self.loss(logits, batch["y"], batch["mask"])
+        self._val_loss += torch.tensor([float(loss) * len(logits), len(logits)], dtype=torch.float64)
+        if self.is_seed4:
+            keep = batch["mask"].reshape(-1)
+            y = batch["y"].reshape(-1)[keep]
+            pred = logits.argmax(-1).reshape(-1)[keep]
+            self._val_parts.append((y.cpu().numpy(), pred.cpu().numpy()))
+        else:
+            mask = batch["mask"].reshape(-1, self.num_classes)
+            rows = mask.any(dim=1)
+            prob = torch.sigmoid(logits).reshape(-1, self.num_classes)[rows]
+            y = batch["y"].reshape(-1, self.num_classes)[rows]
+            self._val_parts.append((y.to(torch.uint8).cpu().numpy(), prob.cpu().numpy(), mask[rows].cpu().numpy()))
+
+    def on_validation_epoch_end(self) -> None:
+        if self.trainer.sanity_checking:
+            return
+        parts = _gather(self._val_parts, self.trainer.world_size)
+        self.val_metrics = self.compute_metrics(parts)
+        self.val_loss_epoch = _reduced_mean(self._val_loss, self)
+        self.train_loss_epoch = _reduced_mean(self._train_loss, self)
+        score = self.val_metrics.get("macro_f1", float("nan"))
+        logged = {f"val_{k}": v for k, v in self.val_metrics.items() if "/" not in k and k != "macro_f1"}
+        logged |= {"val_loss": self.val_loss_epoch, MONITOR: 0.0 if math.isnan(score) else score}
+        self.log_dict(logged, prog_bar=False)
+        self.log("val_macro_f1", score, prog_bar=True)
+
+    def compute_metrics(self, parts: list[tuple[np.ndarray, ...]]) -> dict[str, float]:
+        """Flat frame metrics (``accuracy``, ``macro_f1``, ..., ``f1/<class>``) of collected parts."""
+        if self.is_seed4:
+            y = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+            pred = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+            metrics = frame_metrics(y, pred, self.num_classes, self.class_names)
+        else:
+            c = self.num_classes
+            y = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, c), np.uint8)
+            prob = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, c), np.float32)
+            mask = np.concatenate([p[2] for p in parts]) if parts else np.zeros((0, c), bool)
+            metrics = multilabel_frame_metrics(y, prob, mask, self.config.threshold, self.class_names)
+        return flatten_metrics(metrics)
+
+    # --- optimisation -----------------------------------------------------
+    def configure_optimizers(self) -> Any:
+        cfg = self.config
+        params = [p for p in self.parameters() if p.requires_grad]
+        if cfg.optimizer == "adamw":
+            opt = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+        elif cfg.optimizer == "adam":
+            opt = torch.optim.Adam(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+        else:
+            opt = torch.optim.SGD(params, lr=cfg.learning_rate, momentum=0.9, weight_decay=cfg.weight_decay)
+        if cfg.scheduler == "plateau":
+            sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+                opt, mode="max", factor=cfg.scheduler_factor, patience=cfg.scheduler_patience, min_lr=cfg.min_lr
+            )
+            return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "monitor": MONITOR, "interval": "epoch"}}
+        if cfg.scheduler == "cosine":
+            floor = min(cfg.min_lr / cfg.learning_rate, 1.0)
+            epochs = max(cfg.epochs, 1)
+
+            def factor(epoch: int) -> float:
+                return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(epoch, epochs) / epochs))
+
+            sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
+            return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "epoch"}}
+        return opt
+
+    def warmup_steps(self) -> int:
+        """Optimiser steps of the linear warm-up (0 without warm-up)."""
+        per_epoch = self.trainer.num_training_batches
+        if self.config.warmup_epochs <= 0 or not math.isfinite(per_epoch):
+            return 0
+        return max(1, int(round(self.config.warmup_epochs * max(int(per_epoch), 1))))
+
+    def optimizer_step(self, epoch: int, batch_idx: int, optimizer: Any, optimizer_closure: Any = None) -> None:
+        """Step, after scaling the learning rate linearly during warm-up (per step)."""
+        step, total = self.trainer.global_step, self.warmup_steps()
+        if step < total:
+            target = self.config.learning_rate * self._schedule_factor(epoch)
+            for group in optimizer.param_groups:
+                group["lr"] = target * (step + 1) / total
+        optimizer.step(closure=optimizer_closure)
+
+    def _schedule_factor(self, epoch: int) -> float:
+        if self.config.scheduler != "cosine":
+            return 1.0
+        scheduler = self.lr_schedulers()
+        return float(scheduler.lr_lambdas[0](epoch)) if scheduler is not None else 1.0
+
+    def current_lr(self) -> float:
+        """Learning rate of the first parameter group."""
+        return float(self.trainer.optimizers[0].param_groups[0]["lr"])
+
+
+def _gather(parts: list[tuple[np.ndarray, ...]], world_size: int) -> list[tuple[np.ndarray, ...]]:
+    """All ranks' validation parts (every rank gets the same list)."""
+    if world_size <= 1 or not torch.distributed.is_available() or not torch.distributed.is_initialized():
+        return parts
+    gathered: list[Any] = [None] * world_size
+    torch.distributed.all_gather_object(gathered, parts)
+    return [p for rank_parts in gathered for p in rank_parts]
+
+
+def _reduced_mean(acc: torch.Tensor, module: L.LightningModule) -> float:
+    """Sum ``[total, count]`` over ranks and divide."""
+    total = acc.clone()
+    if module.trainer.world_size > 1:
+        total = module.trainer.strategy.reduce(total.to(module.device), reduce_op="sum").cpu()
+    return float(total[0] / total[1]) if total[1] > 0 else float("nan")

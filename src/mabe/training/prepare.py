@@ -1,0 +1,199 @@
+"""From a config to prepared training data: dataset, split, vocabulary, dimensions, cached videos."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mabe.config import Config
+from mabe.data.io import MabeDataset
+from mabe.data.types import VideoMeta
+from mabe.errors import ConfigError, DataError
+from mabe.metrics.frame import frame_metrics, multilabel_frame_metrics
+from mabe.training.datamodule import SampleStore, window_index
+from mabe.training.labels import action_vocabulary
+from mabe.training.samples import build_sample, feature_width, resolve_input_dim
+from mabe.training.split import split_videos
+
+
+@dataclass
+class Prepared:
+    """Everything :func:`mabe.training.fit.fit` needs besides the trainer.
+
+    ``val_is_train`` is True when there was nothing to hold out (``val_fraction``
+    0 or a single labelled video): validation then scores the training videos.
+    """
+
+    config: Config
+    dataset: MabeDataset
+    train_metas: list[VideoMeta]
+    val_metas: list[VideoMeta]
+    val_is_train: bool
+    actions: list[str]
+    class_names: list[str]
+    input_dim: int
+    feature_width: int
+    train_store: SampleStore
+    val_store: SampleStore
+    loss_weights: list[float] | None = None
+
+
+def open_dataset(config: Config) -> MabeDataset:
+    """The dataset of ``config.data_dir``; simulated first when ``use_kaggle_data`` is false and it is empty.
+
+    Raises
+    ------
+    ConfigError
+        If ``data_dir`` is not set.
+    DataError
+        If ``use_kaggle_data`` is true and ``data_dir`` holds no dataset.
+    """
+    if not config.data_dir:
+        raise ConfigError("data_dir is not set; pass --data DIR or set data_dir in the config")
+    root = Path(config.data_dir)
+    empty = not root.exists() or (root.is_dir() and not any(root.iterdir()))
+    if empty and not config.use_kaggle_data:
+        from mabe.data.synth import synthesize
+
+        synthesize(
+            root,
+            n_videos=config.synth_videos,
+            seed=max(config.seed, 0),
+            labs=config.synth_labs,
+            minutes=config.synth_minutes,
+        )
+    return MabeDataset(root)
+
+
+def labelled_metas(dataset: MabeDataset, split: str = "train") -> list[VideoMeta]:
+    """Videos of ``split`` that have a ``behaviors_labeled`` whitelist and labels on disk."""
+    if not dataset.has_labels(split):
+        raise DataError(dataset.root / f"{split}_annotation", f"no annotations for split '{split}'")
+    metas = [m for m in dataset.metas(split) if m.behaviors_labeled]
+    if not metas:
+        raise DataError(dataset.root / f"{split}.csv", "no video has behaviors_labeled: nothing to train on")
+    return metas
+
+
+def resolve_classes(config: Config, train_metas: list[VideoMeta]) -> tuple[list[str], list[str]]:
+    """``(actions, class_names)``: the vocabulary (actions scheme) and the output classes.
+
+    Raises
+    ------
+    ConfigError
+        If ``num_classes`` or ``class_weights`` do not fit the classes.
+    """
+    if config.is_seed4:
+        return [], config.seed4_class_names
+    actions = action_vocabulary(train_metas)
+    if not actions:
+        raise DataError("train.csv", "the training videos' behaviors_labeled name no action")
+    if config.num_classes is not None and config.num_classes != len(actions):
+        raise ConfigError(
+            f"num_classes is {config.num_classes} but the training whitelists name {len(actions)} "
+            "actions; set num_classes: null"
+        )
+    if config.class_weights is not None and len(config.class_weights) != len(actions):
+        raise ConfigError(f"class_weights needs one pos_weight per action ({len(actions)}), got {len(config.class_weights)}")
+    return actions, list(actions)
+
+
+def _store(dataset: MabeDataset, metas: list[VideoMeta], config: Config, input_dim: int, actions: list[str], what: str) -> SampleStore:
+    def load(i: int):
+        return build_sample(dataset.load_video(metas[i]), config, input_dim, actions)
+
+    max_bytes = config.feature_cache_gb * 1024**3
+    return SampleStore(load, len(metas), max_bytes, description=f"preparing {what} videos")
+
+
+def prepare(config: Config) -> Prepared:
+    """Open the data, split it, fix vocabulary and dimensions, and build the sample stores.
+
+    The returned ``config`` has ``input_dim``, ``num_classes`` and ``data_dir`` resolved.
+    """
+    dataset = open_dataset(config)
+    metas = labelled_metas(dataset, "train")
+    train_metas, val_metas = split_videos(metas, config.val_fraction, config.split_by, config.seed)
+    val_is_train = not val_metas
+    actions, class_names = resolve_classes(config, train_metas)
+    input_dim = resolve_input_dim(config)
+    resolved = config.model_copy(
+        update={"input_dim": input_dim, "num_classes": len(class_names), "data_dir": str(dataset.root)}
+    )
+    train_store = _store(dataset, train_metas, resolved, input_dim, actions, "training")
+    val_store = train_store if val_is_train else _store(dataset, val_metas, resolved, input_dim, actions, "validation")
+    if not len(window_index(train_store, config.sequence_length, config.train_stride, config.is_seed4)):
+        raise DataError(dataset.root / "train.csv", "no training window has a supervised frame")
+    prepared = Prepared(
+        resolved,
+        dataset,
+        train_metas,
+        val_metas if not val_is_train else list(train_metas),
+        val_is_train,
+        actions,
+        class_names,
+        input_dim,
+        feature_width(config),
+        train_store,
+        val_store,
+    )
+    prepared.loss_weights = loss_weights(prepared)
+    return prepared
+
+
+def action_counts(store: SampleStore, n_actions: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per action: positive and supervised grid points over the store's videos."""
+    positives = np.zeros(n_actions, dtype=np.int64)
+    supervised = np.zeros(n_actions, dtype=np.int64)
+    for s in store.samples:
+        for p in range(len(s.pairs)):
+            if s.mask is None or not s.mask[p].any():
+                continue
+            supervised += s.mask[p] * s.n
+            for action, start, stop in s.intervals[p]:
+                positives[action] += (stop - start) * bool(s.mask[p][action])
+    return positives, supervised
+
+
+def loss_weights(prepared: Prepared) -> list[float] | None:
+    """Per-class loss weights: ``class_weights``, or the actions scheme's ``pos_weight``."""
+    cfg = prepared.config
+    if cfg.class_weights is not None:
+        return [float(w) for w in cfg.class_weights]
+    if cfg.is_seed4 or cfg.pos_weight is None:
+        return None
+    n = len(prepared.actions)
+    if cfg.pos_weight != "auto":
+        return [float(cfg.pos_weight)] * n
+    positives, supervised = action_counts(prepared.train_store, n)
+    ratio = (supervised - positives) / np.maximum(positives, 1)
+    return np.clip(np.sqrt(ratio), 1.0, 50.0).round(3).tolist()
+
+
+def baseline_metrics(prepared: Prepared) -> dict[str, object]:
+    """A trivial predictor's validation macro-F1 (key ``macro_f1``), to compare the model against.
+
+    seed4: always the most common training class. actions: every supervised
+    entry predicted positive.
+    """
+    cfg = prepared.config
+    if cfg.is_seed4:
+        train = np.concatenate([s.labels for s in prepared.train_store.samples if s.labels is not None])
+        majority = int(np.bincount(train, minlength=len(prepared.class_names)).argmax())
+        val = np.concatenate([s.labels for s in prepared.val_store.samples if s.labels is not None])
+        m = frame_metrics(val, np.full_like(val, majority), len(prepared.class_names), prepared.class_names)
+        return {"name": "majority_class", "class": prepared.class_names[majority], "macro_f1": m["macro_f1"]}
+    from mabe.training.labels import intervals_to_dense
+
+    ys, masks = [], []
+    for s in prepared.val_store.samples:
+        for p in range(len(s.pairs)):
+            if s.mask is not None and s.mask[p].any():
+                ys.append(intervals_to_dense(s.intervals[p], s.n, len(prepared.actions)))
+                masks.append(np.broadcast_to(s.mask[p], (s.n, len(prepared.actions))))
+    y = np.concatenate(ys) if ys else np.zeros((0, len(prepared.actions)))
+    mask = np.concatenate(masks) if masks else np.zeros(y.shape, bool)
+    m = multilabel_frame_metrics(y, np.ones_like(y), mask, cfg.threshold, prepared.actions)
+    return {"name": "always_positive", "macro_f1": m["macro_f1"]}

@@ -1,0 +1,156 @@
+"""One video → model inputs and targets on its time grid (shared by training, evaluation, inference)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mabe.config import Config
+from mabe.data.types import Video, VideoMeta
+from mabe.errors import ConfigError
+from mabe.training.labels import (
+    Pair,
+    pair_action_mask,
+    pair_intervals,
+    remap_intervals,
+    seed4_frame_labels,
+)
+from mabe.training.windows import time_grid
+
+
+@dataclass
+class VideoSample:
+    """A video's inputs and targets on its time grid.
+
+    Attributes
+    ----------
+    key
+        ``"lab_id/video_id"``.
+    grid
+        Original-frame index of each grid point, ``(n,)``.
+    n_frames
+        Frames of the original video.
+    features
+        seed4: ``(n, input_dim)``; actions: ``(P, n, input_dim)``.
+    pairs
+        actions: the ``(agent_id, target_id)`` of each feature row; seed4: empty.
+    labels
+        seed4: ``(n,)`` int64 classes; ``None`` without annotations or for actions.
+    intervals
+        actions: per pair, ``(m, 3)`` ``[action, start, stop)`` bouts in grid points.
+    mask
+        actions: ``(P, A)`` bool, which (pair, action) entries are supervised.
+    """
+
+    key: str
+    grid: np.ndarray
+    n_frames: int
+    features: np.ndarray
+    pairs: list[Pair] = field(default_factory=list)
+    labels: np.ndarray | None = None
+    intervals: list[np.ndarray] | None = None
+    mask: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        """Grid points."""
+        return int(len(self.grid))
+
+    @property
+    def nbytes(self) -> int:
+        """Approximate memory held (for the feature cache)."""
+        return int(self.features.nbytes + self.grid.nbytes)
+
+
+def feature_width(config: Config) -> int:
+    """Columns produced by the configured feature set (before padding)."""
+    from mabe import features
+
+    if config.feature_set == "pair":
+        return int(features.D_PAIR)
+    return int(features.frame_feature_dim(config.feature_set, config.num_mice, config.num_keypoints))
+
+
+def resolve_input_dim(config: Config) -> int:
+    """``input_dim`` to build the model with: the feature width, or the configured larger value.
+
+    Raises
+    ------
+    ConfigError
+        If ``input_dim`` is smaller than the feature width.
+    """
+    width = feature_width(config)
+    if config.input_dim is None:
+        return width
+    if config.input_dim < width:
+        raise ConfigError(
+            f"input_dim {config.input_dim} is smaller than the {width} columns of "
+            f"feature_set '{config.feature_set}' (num_mice {config.num_mice}, "
+            f"num_keypoints {config.num_keypoints}); set input_dim: null to use {width}"
+        )
+    return int(config.input_dim)
+
+
+def _pad_columns(array: np.ndarray, width: int, dtype: str) -> np.ndarray:
+    array = np.nan_to_num(np.asarray(array, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    extra = width - array.shape[-1]
+    if extra < 0:
+        raise ValueError(f"features have {array.shape[-1]} columns, more than input_dim {width}")
+    if extra:
+        pad = [(0, 0)] * (array.ndim - 1) + [(0, extra)]
+        array = np.pad(array, pad)
+    return array.astype(dtype, copy=False)
+
+
+def video_grid(meta: VideoMeta, n_frames: int, config: Config) -> np.ndarray:
+    """The video's time grid under ``config.fps`` and ``config.frame_gap``."""
+    return time_grid(n_frames, meta.fps, config.fps, config.frame_gap)
+
+
+def video_inputs(
+    video: Video, config: Config, input_dim: int, dtype: str = "float32"
+) -> tuple[np.ndarray, np.ndarray, list[Pair]]:
+    """Features of one video on its time grid, zero-padded to ``input_dim`` columns.
+
+    Returns
+    -------
+    features
+        seed4: ``(n, input_dim)``; actions: ``(P, n, input_dim)``.
+    grid
+        ``(n,)`` original-frame index of each grid point.
+    pairs
+        actions: ``(agent_id, target_id)`` per feature row (self pairs included); seed4: ``[]``.
+    """
+    from mabe import features
+
+    grid = video_grid(video.meta, video.n_frames, config)
+    if config.feature_set == "pair":
+        pairs = [(int(a), int(t)) for a, t in features.video_pairs(video.meta, video.pose.n_mice)]
+        feats = features.build_pair_features(video.pose, video.meta, pairs)
+        return _pad_columns(np.asarray(feats)[:, grid], input_dim, dtype), grid, pairs
+    feats = features.build_frame_features(
+        video.pose,
+        video.meta,
+        config.feature_set,
+        max_mice=config.num_mice,
+        max_body_parts=config.num_keypoints,
+    )
+    return _pad_columns(np.asarray(feats)[grid], input_dim, dtype), grid, []
+
+
+def build_sample(
+    video: Video, config: Config, input_dim: int, actions: list[str], dtype: str | None = None
+) -> VideoSample:
+    """Inputs and (when the video has annotations) targets of one video."""
+    feats, grid, pairs = video_inputs(video, config, input_dim, dtype or config.feature_dtype)
+    sample = VideoSample(video.meta.key, grid, video.n_frames, feats, pairs)
+    if config.is_seed4:
+        if video.annotations is not None:
+            full = seed4_frame_labels(video.annotations, video.n_frames, config.seed4_groups)
+            sample.labels = full[grid]
+        return sample
+    sample.mask = pair_action_mask(video.meta, pairs, actions)
+    bouts = pair_intervals(video.annotations, pairs, actions)
+    sample.intervals = [remap_intervals(b, grid) for b in bouts]
+    return sample
