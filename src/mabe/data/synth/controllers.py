@@ -221,8 +221,8 @@ def _partner_step(plan: Plan, mo: Mouse, me: int, agent: State, alen: float, t: 
         if t < plan.t_start:
             remaining = max(plan.t_start - t, DT)
             vmax = min(40.0, max(4.0, 1.3 * math.hypot(gx - mo.x, gy - mo.y) / remaining + agent[3]))
-        else:
-            vmax = sig.partner_speed + min(agent[3], _FOLLOW_CAP)
+        else:  # keeps coming, but slower than a retreating agent
+            vmax = sig.partner_speed
         goto(mo, gx, gy, gth, vmax, sim.arena)
     elif mode in ("pursue", "face"):
         anchor = GENITAL if mode == "pursue" else FACE

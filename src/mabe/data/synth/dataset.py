@@ -15,8 +15,8 @@ from mabe.data.synth.writer import check_out_dir, staging_dir, write_metadata
 from mabe.errors import MabeError
 from mabe.progress import track
 
-_FIRST_VIDEO_ID = 10_000_000
-_VIDEO_ID_SPAN = 2_000_000_000
+_ID_PRIME = 2_147_483_647
+"""Video ids are ``(a * index + b) mod _ID_PRIME + 1``: unique, and fixed per index."""
 
 
 @dataclass(frozen=True)
@@ -75,16 +75,25 @@ def plan_videos(
 ) -> list[tuple[LabSpec, str, int]]:
     """``(lab, split, video_id)`` of every video, from the dataset-level generator.
 
-    Labs are used round-robin in a seeded order; test videos are a seeded
-    random subset; video ids are unique.
+    Labs are used round-robin in a seeded order, and video ids are a seeded
+    bijection of the index, so video ``i`` is the same video whatever
+    ``n_videos`` is. The test split is the ``round(n_videos * test_fraction)``
+    videos with the smallest seeded keys.
     """
     rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(0,)))
     order = [labs[i] for i in rng.permutation(len(labs))]
-    test = set(rng.choice(n_videos, _test_count(n_videos, test_fraction), replace=False).tolist())
-    ids = _FIRST_VIDEO_ID + rng.choice(_VIDEO_ID_SPAN, n_videos, replace=False)
+    a, b = (int(v) for v in rng.integers(1, _ID_PRIME, 2))
+    keys = np.array([_index_key(seed, i) for i in range(n_videos)])
+    test = set(np.argsort(keys, kind="stable")[: _test_count(n_videos, test_fraction)].tolist())
     return [
-        (order[i % len(order)], "test" if i in test else "train", int(ids[i])) for i in range(n_videos)
+        (order[i % len(order)], "test" if i in test else "train", (a * i + b) % _ID_PRIME + 1)
+        for i in range(n_videos)
     ]
+
+
+def _index_key(seed: int, index: int) -> float:
+    """A uniform number fixed by ``(seed, index)`` (ranks videos for the test split)."""
+    return float(np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(2, index))).random())
 
 
 def _summary(out: Path, results: list[VideoResult]) -> SynthSummary:

@@ -12,6 +12,7 @@ import json
 import math
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -99,10 +100,14 @@ class VideoSetup:
 
 def all_triples(lab: LabSpec, n_mice: int) -> list[Triple]:
     """Every (agent, target, action) the lab could label in a video with ``n_mice`` mice."""
+    return _all_triples(tuple((a, spec.kind) for a, spec in lab.actions.items()), n_mice)
+
+
+def _all_triples(kinds: tuple[tuple[str, str], ...], n_mice: int) -> list[Triple]:
     triples: list[Triple] = []
     for agent in range(1, n_mice + 1):
-        for action, spec in lab.actions.items():
-            if spec.kind == "self":
+        for action, kind in kinds:
+            if kind == "self":
                 triples.append((schema.mouse_name(agent), "self", action))
                 continue
             for target in range(1, n_mice + 1):
@@ -123,10 +128,17 @@ def draw_whitelist(lab: LabSpec, n_mice: int, rng: np.random.Generator) -> tuple
     (labels are sparse: the action still happens, unlabelled); a partial one
     favours mouse1 as agent, as resident-intruder labs do.
     """
-    full = all_triples(lab, n_mice)
-    low, high = lab.whitelist_min_max
+    kinds = tuple((a, spec.kind) for a, spec in lab.actions.items())
+    return _draw_triples(kinds, lab.whitelist_min_max, n_mice, rng)
+
+
+def _draw_triples(
+    kinds: tuple[tuple[str, str], ...], sizes: tuple[int, int], n_mice: int, rng: np.random.Generator
+) -> tuple[Triple, ...]:
+    full = _all_triples(kinds, n_mice)
+    low, high = sizes
     size = int(np.clip(rng.integers(low, high + 1), 1, len(full)))
-    actions = list(lab.actions)
+    actions = [a for a, _ in kinds]
     if size >= len(full):
         chosen = full
         if len(actions) > 1 and rng.random() < 0.2:
@@ -142,6 +154,30 @@ def draw_whitelist(lab: LabSpec, n_mice: int, rng: np.random.Generator) -> tuple
     order = [actions[i] for i in rng.permutation(len(actions))]
     ranked = sorted(full, key=lambda t: (agents.index(t[0]), order.index(t[2]), t[1]))
     return tuple(sorted(ranked[:size], key=_triple_key))
+
+
+def whitelist_coverage(lab: LabSpec, n_mice: int) -> dict[str, float]:
+    """Share of videos whose whitelist labels each action (for at least one pair).
+
+    The catalog's rates are per minute of all of a lab's labelled video; a
+    video that labels an action must show it more often than that average
+    when other videos do not label it. Estimated once per lab with a fixed
+    seed, so it does not depend on the user's seed.
+    """
+    kinds = tuple((a, spec.kind) for a, spec in lab.actions.items())
+    return dict(_coverage(lab.name, kinds, lab.whitelist_min_max, n_mice))
+
+
+@lru_cache(maxsize=128)
+def _coverage(
+    name: str, kinds: tuple[tuple[str, str], ...], sizes: tuple[int, int], n_mice: int, draws: int = 400
+) -> tuple[tuple[str, float], ...]:
+    rng = np.random.default_rng(zlib.crc32(f"coverage:{name}:{n_mice}".encode()))
+    counts = dict.fromkeys((a for a, _ in kinds), 0)
+    for _ in range(draws):
+        for action in {t[2] for t in _draw_triples(kinds, sizes, n_mice, rng)}:
+            counts[action] += 1
+    return tuple((action, n / draws) for action, n in counts.items())
 
 
 def _draw_frames(lab: LabSpec, fps: float, minutes: float | None, rng: np.random.Generator) -> int:

@@ -27,7 +27,7 @@ import pandas as pd
 from mabe.data import schema
 from mabe.data.catalog import ActionSpec
 from mabe.data.synth.distributions import split_lognormal
-from mabe.data.synth.recording import VideoSetup
+from mabe.data.synth.recording import VideoSetup, whitelist_coverage
 from mabe.data.synth.signatures import signature
 
 UNLABELLED_SHARE = 0.1
@@ -36,11 +36,14 @@ UNLABELLED_SHARE = 0.1
 OMITTED_RATE = 0.25
 """Rate factor of an action that the video's whitelist omits entirely."""
 
+MIN_COVERAGE = 0.25
+"""Rates are raised for rarely whitelisted actions by at most 1 / MIN_COVERAGE."""
+
 MAX_DEFER_SECONDS = 10.0
 """A bout whose mice are busy waits for them at most this long, then is dropped."""
 
 _LEAD_SECONDS = {"rendezvous": 0.8, "partner_approach": 0.8, "contact": 0.8, "slow": 0.3, "none": 0.1}
-_PLACE_SECONDS = 2.0
+_PLACE_SECONDS = 1.5
 _PASSIVE_PARTNER = ("free", "slow")
 
 
@@ -163,16 +166,30 @@ def _options(setup: VideoSetup, action: str, kind: str) -> list[Option]:
     return options
 
 
+def action_rate(setup: VideoSetup, action: str) -> float:
+    """Bouts per minute of ``action`` in this video (all pairs together).
+
+    The catalog rate is a lab-wide average over labelled video; it is raised
+    by how rarely the lab's whitelists label the action and by the share of
+    bouts going to unlabelled pairs, so that the labelled rate of a lab
+    matches the catalog. Actions the whitelist omits still happen, rarer.
+    """
+    spec = setup.lab.actions[action]
+    rate = spec.bouts_per_minute
+    if signature(action).symmetric:
+        rate /= 2.0  # each bout is labelled for both mice
+    if not _labelled_pairs(setup, action):
+        return rate * OMITTED_RATE
+    coverage = whitelist_coverage(setup.lab, setup.n_mice).get(action, 1.0)
+    return rate / max(coverage, MIN_COVERAGE) / (1.0 - UNLABELLED_SHARE)
+
+
 def _candidates(setup: VideoSetup, rng: np.random.Generator) -> list[tuple[int, int, str]]:
     """Poisson arrivals ``(start, duration, action)`` of every action, in start order."""
     scale = duration_scale(setup)
     found: list[tuple[int, int, str]] = []
     for action, spec in setup.lab.actions.items():
-        rate = spec.bouts_per_minute
-        if signature(action).symmetric:
-            rate /= 2.0
-        if not _labelled_pairs(setup, action):
-            rate *= OMITTED_RATE
+        rate = action_rate(setup, action)
         count = int(rng.poisson(rate * setup.minutes))
         starts = rng.integers(0, max(setup.n_frames, 1), count)
         durations = draw_durations(spec, scale, count, rng, setup.n_frames)

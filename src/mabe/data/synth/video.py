@@ -84,6 +84,8 @@ def _blocks(setup: VideoSetup, posture: Posture, rng: np.random.Generator) -> It
         keypoints = np.take_along_axis(keypoints, idx[:, :, None, None], axis=1)
         contact = np.take_along_axis(_contact(part.x, part.y, lengths), idx, axis=1)
         noisy, present = corrupt(keypoints, tracked[f0:f1], contact, noise, rng)
+        if f1 == n:  # readers take the video length from the last tracked frame
+            present[-1, 0, :] = True
         np.clip(noisy[..., 0], 0.0, float(width), out=noisy[..., 0])
         np.clip(noisy[..., 1], 0.0, float(height), out=noisy[..., 1])
         yield tracking_table(f0, noisy, present, setup.body_parts)
