@@ -153,7 +153,7 @@ def test_annotations_are_valid_intervals(demo) -> None:
 def test_summary_is_printable(demo) -> None:
     root, summary, _ = demo
     text = str(summary)
-    assert str(root) in text and "train: 3 videos" in text and "test: 1 videos" in text
+    assert str(root) in text and "train: 3 videos" in text and "test: 1 video," in text
     assert summary.labs and set(summary.labs) == set(LABS)
     assert summary.frames["train"] > 0
 

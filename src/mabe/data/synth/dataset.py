@@ -46,11 +46,16 @@ class SynthSummary:
 
     def __str__(self) -> str:
         per_split = ", ".join(
-            f"{split}: {self.videos.get(split, 0)} videos, {self.frames.get(split, 0):,} frames, "
-            f"{self.bouts.get(split, 0):,} labelled bouts"
+            f"{split}: {_count(self.videos.get(split, 0), 'video')}, "
+            f"{self.frames.get(split, 0):,} frames, {self.bouts.get(split, 0):,} labelled bouts"
             for split in schema.SPLITS
         )
-        return f"wrote {self.total_videos} videos from {len(self.labs)} labs to {self.out} ({per_split})"
+        labs = _count(len(self.labs), "lab")
+        return f"wrote {_count(self.total_videos, 'video')} from {labs} to {self.out} ({per_split})"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _check_args(n_videos: int, seed: int, minutes: float | None, test_fraction: float) -> None:
