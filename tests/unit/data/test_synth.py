@@ -56,7 +56,8 @@ def test_layout_is_complete(demo) -> None:
     root, summary, _ = demo
     top = sorted(p.name for p in root.iterdir())
     assert top == [
-        "test.csv", "test_annotation", "test_tracking", "train.csv", "train_annotation", "train_tracking",
+        "test.csv", "test_annotation", "test_tracking",
+        "train.csv", "train_annotation", "train_tracking",
     ]
     meta = _metadata(root)
     assert summary.videos == {"train": 3, "test": 1}
@@ -84,10 +85,12 @@ def test_metadata_columns_and_cells(demo) -> None:
         assert tuple(json.loads(row["body_parts_tracked"])) in lab.body_part_sets
         triples = schema.parse_behaviors_labeled(row["behaviors_labeled"])
         assert triples and {t[2] for t in triples} <= set(lab.actions)
-        possible = sum((n_mice - 1 if a.kind == "pair" else 1) * n_mice for a in lab.actions.values())
+        per_agent = sum(n_mice - 1 if a.kind == "pair" else 1 for a in lab.actions.values())
+        possible = per_agent * n_mice
         low, high = lab.whitelist_min_max
         assert min(low, possible) <= len(triples) <= high
-        assert row["arena_shape"] in lab.arena_shapes and row["tracking_method"] in lab.tracking_methods
+        assert row["arena_shape"] in lab.arena_shapes
+        assert row["tracking_method"] in lab.tracking_methods
         assert row["video_width_pix"] >= row["arena_width_cm"] * row["pix_per_cm_approx"]
 
 
@@ -115,7 +118,8 @@ def test_parquet_schemas_are_exact(demo) -> None:
 def test_tracking_values(demo) -> None:
     root, _, _ = demo
     for _, row in _metadata(root).iterrows():
-        track = pd.read_parquet(schema.tracking_path(root, row["split"], row["lab_id"], row["video_id"]))
+        key = (row["split"], row["lab_id"], row["video_id"])
+        track = pd.read_parquet(schema.tracking_path(root, *key))
         n_frames = int(round(row["video_duration_sec"] * row["frames_per_second"]))
         parts = json.loads(row["body_parts_tracked"])
         assert track["video_frame"].min() >= 0 and track["video_frame"].max() == n_frames - 1
@@ -135,14 +139,16 @@ def test_annotations_are_valid_intervals(demo) -> None:
     root, summary, _ = demo
     total = {"train": 0, "test": 0}
     for _, row in _metadata(root).iterrows():
-        ann = pd.read_parquet(schema.annotation_path(root, row["split"], row["lab_id"], row["video_id"]))
+        key = (row["split"], row["lab_id"], row["video_id"])
+        ann = pd.read_parquet(schema.annotation_path(root, *key))
         n_frames = int(round(row["video_duration_sec"] * row["frames_per_second"]))
         total[row["split"]] += len(ann)
         assert (ann["start_frame"] >= 0).all() and (ann["stop_frame"] <= n_frames).all()
         assert (ann["start_frame"] < ann["stop_frame"]).all()
         labelled = set(schema.parse_behaviors_labeled(row["behaviors_labeled"]))
         for r in ann.itertuples():
-            triple = (schema.mouse_name(r.agent_id), schema.target_name(r.agent_id, r.target_id), r.action)
+            target = schema.target_name(r.agent_id, r.target_id)
+            triple = (schema.mouse_name(r.agent_id), target, r.action)
             assert triple in labelled
         for _, pair in ann.groupby(["agent_id", "target_id"]):
             pair = pair.sort_values("start_frame")
@@ -169,8 +175,9 @@ def test_same_seed_same_bytes_other_seed_differs(demo, tmp_path: Path) -> None:
 
 
 def test_a_video_does_not_depend_on_how_many_follow(tmp_path: Path) -> None:
-    small = synthesize(tmp_path / "a", n_videos=2, seed=9, labs=["CRIM13"], minutes=0.2, progress=False)
-    large = synthesize(tmp_path / "b", n_videos=3, seed=9, labs=["CRIM13"], minutes=0.2, progress=False)
+    args = {"seed": 9, "labs": ["CRIM13"], "minutes": 0.2, "progress": False}
+    small = synthesize(tmp_path / "a", n_videos=2, **args)
+    large = synthesize(tmp_path / "b", n_videos=3, **args)
 
     def by_video(files: dict[str, str]) -> dict[str, str]:  # ignore which split a video went to
         return {k.split("_", 1)[1]: v for k, v in files.items() if k.endswith(".parquet")}
@@ -216,14 +223,14 @@ def test_a_crash_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.Monke
 
     monkeypatch.setattr(dataset, "make_video", failing)
     with pytest.raises(RuntimeError, match="disk full"):
-        synthesize(tmp_path / "data", n_videos=3, seed=0, labs=["CRIM13"], minutes=0.1, progress=False)
+        synthesize(tmp_path / "data", 3, 0, labs=["CRIM13"], minutes=0.1, progress=False)
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"labs": ["CRIM13", "Atlantis"]}, r"unknown lab\(s\) Atlantis; valid labs: AdaptableSnail, "),
+        ({"labs": ["CRIM13", "Atlantis"]}, r"unknown lab\(s\) Atlantis; valid labs: Adaptable"),
         ({"n_videos": 0}, "at least 1"),
         ({"seed": -1}, "non-negative"),
         ({"minutes": 0.0}, "positive"),
@@ -231,7 +238,8 @@ def test_a_crash_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.Monke
     ],
 )
 def test_bad_arguments_raise_mabe_error(tmp_path: Path, kwargs: dict, message: str) -> None:
-    args = {"n_videos": 1, "seed": 0, "labs": ["CRIM13"], "minutes": 0.1, "progress": False} | kwargs
+    args = {"n_videos": 1, "seed": 0, "labs": ["CRIM13"], "minutes": 0.1, "progress": False}
+    args |= kwargs
     with pytest.raises(MabeError, match=message):
         synthesize(tmp_path / "data", **args)
     assert not (tmp_path / "data").exists()

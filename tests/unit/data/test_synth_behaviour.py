@@ -44,7 +44,8 @@ def test_bout_durations_match_the_catalog(catalog_runs) -> None:
         durations = defaultdict(list)
         for setup, _, ann in runs:
             scale = lab.typical_fps / setup.fps
-            for action, d in zip(ann["action"], ann["stop_frame"] - ann["start_frame"], strict=True):
+            lengths = ann["stop_frame"] - ann["start_frame"]
+            for action, d in zip(ann["action"], lengths, strict=True):
                 durations[action].append(d * scale)
         for action, values in durations.items():
             if len(values) < 15:
@@ -54,8 +55,9 @@ def test_bout_durations_match_the_catalog(catalog_runs) -> None:
             assert p10 - 1 <= median <= p90 + 1, (name, action, median)
             spread = (np.log(p90 / p10) / 2.0) / Z90  # log-scale sd of the fitted log-normal
             tolerance = 4.0 * 1.2533 * spread / np.sqrt(len(values)) + 0.05
-            assert abs(np.log((median + 0.5) / (p50 + 0.5))) < tolerance, (name, action, median, p50)
-            log_ratios.append(np.log((median + 0.5) / (p50 + 0.5)))
+            log_ratio = np.log((median + 0.5) / (p50 + 0.5))
+            assert abs(log_ratio) < tolerance, (name, action, median, p50)
+            log_ratios.append(log_ratio)
     assert len(log_ratios) > 60
     assert abs(np.mean(log_ratios)) < 0.1
 
@@ -91,7 +93,8 @@ def test_no_mouse_is_moved_by_two_bouts_at_once(catalog_runs) -> None:
                 assert all(s1 >= e0 for (_, e0), (s1, _) in zip(spans, spans[1:]))
             for _, pair in ann.groupby(["agent_id", "target_id"]):
                 pair = pair.sort_values("start_frame")
-                assert (pair["start_frame"].to_numpy()[1:] >= pair["stop_frame"].to_numpy()[:-1]).all()
+                starts, stops = pair["start_frame"].to_numpy(), pair["stop_frame"].to_numpy()
+                assert (starts[1:] >= stops[:-1]).all()
 
 
 def test_annotator_jitter_is_small_and_labels_are_sparse(catalog_runs) -> None:
@@ -111,7 +114,10 @@ def test_annotator_jitter_is_small_and_labels_are_sparse(catalog_runs) -> None:
 _ALL = dataclasses.replace(
     load_catalog()["UppityFerret"],
     actions={
-        a: ActionSpec(a, "self" if a in schema.SELF_ACTIONS else "pair", 100, 0.8, (0.7, 1.3, 3.0), (20.0, 40.0, 90.0), 0.05)
+        a: ActionSpec(
+            a, "self" if a in schema.SELF_ACTIONS else "pair", 100, 0.8,
+            (0.7, 1.3, 3.0), (20.0, 40.0, 90.0), 0.05,
+        )
         for a in schema.ACTIONS
     },
     whitelist_min_max=(1000, 1000),
@@ -130,7 +136,8 @@ def _frame_stats(setup, posture) -> dict[str, np.ndarray]:
     nose, neck, centre, base = kp[:, :, 0], kp[:, :, 3], kp[:, :, 4], kp[:, :, 5]
     head = nose - neck
     body = neck - base
-    angle = np.angle(np.exp(1j * (np.arctan2(head[..., 1], head[..., 0]) - np.arctan2(body[..., 1], body[..., 0]))))
+    turn = np.arctan2(head[..., 1], head[..., 0]) - np.arctan2(body[..., 1], body[..., 0])
+    angle = np.angle(np.exp(1j * turn))
     objects = np.array(setup.objects)
     arena = setup.arena
     return {
@@ -140,7 +147,8 @@ def _frame_stats(setup, posture) -> dict[str, np.ndarray]:
         "shake": np.linalg.norm(centre - uniform_filter1d(centre, int(fps * 0.3), axis=0), axis=-1),
         "head_move": np.abs(np.gradient(angle, axis=0)) * fps,
         "wall": np.minimum.reduce(
-            [centre[..., 0], arena.width - centre[..., 0], centre[..., 1], arena.height - centre[..., 1]]
+            [centre[..., 0], arena.width - centre[..., 0],
+             centre[..., 1], arena.height - centre[..., 1]]
         ),
         "object": np.linalg.norm(nose[:, :, None] - objects[None, None], axis=-1).min(axis=-1),
         "nose_gap": np.linalg.norm(nose[:, :, None] - kp[:, ::-1], axis=-1).min(axis=-1),
@@ -154,9 +162,11 @@ def signature_stats():
     inside, free = defaultdict(lambda: defaultdict(list)), defaultdict(list)
     for i in range(4):
         rngs = stage_rngs(11, i)
-        setup = dataclasses.replace(draw_setup(_ALL, i, "train", 1, 15.0, rngs["setup"]), body_parts=_PARTS)
+        setup = draw_setup(_ALL, i, "train", 1, 15.0, rngs["setup"])
+        setup = dataclasses.replace(setup, body_parts=_PARTS)
         bouts = schedule_bouts(setup, rngs["schedule"])
-        posture = build_posture(simulate_track(setup, bouts, rngs["motion"]), bouts, setup.fps, rngs["posture"])
+        track = simulate_track(setup, bouts, rngs["motion"])
+        posture = build_posture(track, bouts, setup.fps, rngs["posture"])
         stats = _frame_stats(setup, posture)
         busy = np.zeros((setup.n_frames, 2), dtype=bool)
         for b in bouts:
@@ -164,7 +174,8 @@ def signature_stats():
             s, e, a = b.start, b.stop, b.agent
             for name, values in stats.items():
                 inside[b.action][name].append(float(values[s:e, a].mean()))
-            inside[b.action]["gap_change"].append(float(stats["gap"][e - 1, a] - stats["gap"][s, a]))
+            change = stats["gap"][e - 1, a] - stats["gap"][s, a]
+            inside[b.action]["gap_change"].append(float(change))
         for name, values in stats.items():
             free[name].append(float(values[~busy].mean()))
     return {a: {k: np.mean(v) for k, v in d.items()} for a, d in inside.items()}, {
@@ -226,7 +237,8 @@ def test_signature_sets_the_action_apart(signature_stats, action: str) -> None:
         value = inside[action][stat]
         bound = factor if stat == "gap_change" else factor * free[stat]
         ok = value < bound if side == "below" else value > bound
-        assert ok, f"{action}: mean {stat} {value:.2f} should be {side} {bound:.2f} (free {free.get(stat, 0):.2f})"
+        where = f"(free mice: {free.get(stat, 0):.2f})"
+        assert ok, f"{action}: mean {stat} {value:.2f} should be {side} {bound:.2f} {where}"
 
 
 # ------------------------------------------------------- the written pose files
@@ -238,18 +250,20 @@ def written(tmp_path_factory: pytest.TempPathFactory):
     from mabe.data.synth import synthesize
 
     root = tmp_path_factory.mktemp("synth") / "data"
-    synthesize(root, n_videos=4, seed=21, labs=["CalMS21_task1", "NiftyGoldfinch"], minutes=5.0, progress=False)
+    labs = ["CalMS21_task1", "NiftyGoldfinch"]
+    synthesize(root, n_videos=4, seed=21, labs=labs, minutes=5.0, progress=False)
     videos = []
     for split in schema.SPLITS:
         for _, row in pd.read_csv(schema.metadata_path(root, split)).iterrows():
             parts = schema.parse_body_parts(row["body_parts_tracked"])
             n = int(round(row["video_duration_sec"] * row["frames_per_second"]))
-            track = pd.read_parquet(schema.tracking_path(root, split, row["lab_id"], row["video_id"]))
+            key = (split, row["lab_id"], row["video_id"])
+            track = pd.read_parquet(schema.tracking_path(root, *key))
             pose = np.full((n, 2, len(parts), 2), np.nan)
             p = track["bodypart"].map({name: i for i, name in enumerate(parts)}).to_numpy()
             f, m = track["video_frame"].to_numpy(), track["mouse_id"].to_numpy() - 1
             pose[f, m, p] = track[["x", "y"]].to_numpy() / row["pix_per_cm_approx"]
-            ann = pd.read_parquet(schema.annotation_path(root, split, row["lab_id"], row["video_id"]))
+            ann = pd.read_parquet(schema.annotation_path(root, *key))
             videos.append((parts, row["frames_per_second"], pose, ann))
     return videos
 
@@ -258,7 +272,8 @@ def _inside_outside(videos, actions, statistic):
     """Median of ``statistic(parts, fps, pose, agent, target)`` inside and outside the bouts."""
     inside, outside = [], []
     for parts, fps, pose, ann in videos:
-        for (agent, target), pair in ann[ann["action"].isin(actions)].groupby(["agent_id", "target_id"]):
+        chosen = ann[ann["action"].isin(actions)]
+        for (agent, target), pair in chosen.groupby(["agent_id", "target_id"]):
             values = statistic(parts, fps, pose, agent - 1, target - 1)
             mask = np.zeros(len(values), dtype=bool)
             for r in pair.itertuples():
@@ -276,7 +291,8 @@ def _nose_gap(parts, fps, pose, agent, target):
 
 
 def _body_length(parts, fps, pose, agent, target):
-    return np.linalg.norm(pose[:, agent, parts.index("nose")] - pose[:, agent, parts.index("tail_base")], axis=-1)
+    nose, base = pose[:, agent, parts.index("nose")], pose[:, agent, parts.index("tail_base")]
+    return np.linalg.norm(nose - base, axis=-1)
 
 
 def _speed(parts, fps, pose, agent, target):
@@ -285,9 +301,12 @@ def _speed(parts, fps, pose, agent, target):
     return uniform_filter1d(np.append(step, np.nan), 5)
 
 
-@pytest.mark.filterwarnings("ignore:All-NaN slice:RuntimeWarning", "ignore:Mean of empty slice:RuntimeWarning")
+@pytest.mark.filterwarnings(
+    "ignore:All-NaN slice:RuntimeWarning", "ignore:Mean of empty slice:RuntimeWarning"
+)
 def test_sniffing_mice_keep_their_nose_on_the_partner(written) -> None:
-    inside, outside = _inside_outside(written, ["sniff", "sniffface", "sniffbody", "sniffgenital"], _nose_gap)
+    sniffs = ["sniff", "sniffface", "sniffbody", "sniffgenital"]
+    inside, outside = _inside_outside(written, sniffs, _nose_gap)
     assert inside < 3.0 and inside < 0.6 * outside
 
 

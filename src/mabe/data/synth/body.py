@@ -79,7 +79,9 @@ def _body_u(u: float, length: np.ndarray, height: np.ndarray) -> np.ndarray:
     return u * length * (1.0 - squash * height)
 
 
-def _spine_point(p: Posture, u: float, w: float, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _spine_point(
+    p: Posture, u: float, w: float, lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     ue = _body_u(u, p.length, p.height)
     angle = p.th + p.bend * ue / 2.0
     c, s = np.cos(angle), np.sin(angle)
@@ -87,7 +89,9 @@ def _spine_point(p: Posture, u: float, w: float, lengths: np.ndarray) -> tuple[n
     return p.x + lengths * (ue * c + wl * s), p.y + lengths * (ue * s - wl * c)
 
 
-def _head_point(p: Posture, u: float, w: float, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _head_point(
+    p: Posture, u: float, w: float, lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     nx, ny = _spine_point(p, NECK_U, 0.0, lengths)
     angle = p.th + p.bend * _body_u(NECK_U, p.length, p.height) + p.head
     scale = p.length * (1.0 - _FRONT_SQUASH * p.height) * (1.0 - 0.6 * p.pitch)

@@ -90,7 +90,9 @@ def nose_goal(
     return px - 0.5 * mo.length * math.cos(gth), py - 0.5 * mo.length * math.sin(gth), gth
 
 
-def _landmark(plan: Plan, mo: Mouse, arena: Arena, objects: tuple) -> tuple[float, float, float, float]:
+def _landmark(
+    plan: Plan, mo: Mouse, arena: Arena, objects: tuple
+) -> tuple[float, float, float, float]:
     """The place a self action goes to (chosen once, near the mouse)."""
     if plan.landmark is None:
         place = plan.sig.place or plan.sig.family
@@ -108,7 +110,9 @@ def _landmark(plan: Plan, mo: Mouse, arena: Arena, objects: tuple) -> tuple[floa
 
 def _wants_place(plan: Plan) -> bool:
     place = plan.sig.place
-    return place in ("wall", "corner", "object") or (place == "wall_sometimes" and plan.bout.choice < 0.4)
+    if place == "wall_sometimes":
+        return plan.bout.choice < 0.4
+    return place in ("wall", "corner", "object")
 
 
 def agent_goal(
@@ -134,7 +138,8 @@ def agent_goal(
             stop = 2.2 * (mo.length + other_len) / 2.0
         elif dist < stop:
             stop = dist
-        return other[0] - dx / dist * stop, other[1] - dy / dist * stop, math.atan2(dy, dx), sig.speed
+        gx, gy = other[0] - dx / dist * stop, other[1] - dy / dist * stop
+        return gx, gy, math.atan2(dy, dx), sig.speed
     if fam == "between":
         lx, ly, _, _ = _landmark(plan, mo, sim.arena, sim.objects)
         dx, dy = lx - other[0], ly - other[1]
@@ -145,7 +150,8 @@ def agent_goal(
         cx, cy = (mo.x + other[0]) / 2.0, (mo.y + other[1]) / 2.0
         phi = math.atan2(mo.y - cy, mo.x - cx) + plan.spin * DT
         r = 0.3 * (mo.length + other_len) / 2.0
-        return cx + r * math.cos(phi), cy + r * math.sin(phi), phi + math.copysign(math.pi / 2, plan.spin), sig.speed
+        gth = phi + math.copysign(math.pi / 2, plan.spin)
+        return cx + r * math.cos(phi), cy + r * math.sin(phi), gth, sig.speed
     if fam in ("wall", "corner", "stay") and _wants_place(plan):
         lx, ly, nx, ny = _landmark(plan, mo, sim.arena, sim.objects)
         back = (0.55 if fam == "corner" else 0.4) * mo.length
@@ -157,7 +163,8 @@ def agent_goal(
             phi = plan.offset * 8.0 + 0.8 * t
             lx, ly = lx + 0.15 * mo.length * math.cos(phi), ly + 0.15 * mo.length * math.sin(phi)
         gth = math.atan2(ly - mo.y, lx - mo.x)
-        return lx - 0.5 * mo.length * math.cos(gth), ly - 0.5 * mo.length * math.sin(gth), gth, sig.speed
+        reach = 0.5 * mo.length
+        return lx - reach * math.cos(gth), ly - reach * math.sin(gth), gth, sig.speed
     return None
 
 
@@ -166,7 +173,9 @@ class Context:
 
     __slots__ = ("arena", "objects", "rng", "noise", "lengths")
 
-    def __init__(self, arena: Arena, objects: tuple, rng: np.random.Generator, lengths: list[float]) -> None:
+    def __init__(
+        self, arena: Arena, objects: tuple, rng: np.random.Generator, lengths: list[float]
+    ) -> None:
         self.arena = arena
         self.objects = objects
         self.rng = rng
@@ -174,7 +183,9 @@ class Context:
         self.lengths = lengths
 
 
-def _agent_in(plan: Plan, mo: Mouse, me: int, other: State, olen: float, t: float, snap, sim: Context) -> None:
+def _agent_in(
+    plan: Plan, mo: Mouse, me: int, other: State, olen: float, t: float, snap, sim: Context
+) -> None:
     sig = plan.signature_at(t)
     goal = agent_goal(plan, sig, mo, other, olen, t, sim)
     if goal is not None:
@@ -190,7 +201,9 @@ def _agent_in(plan: Plan, mo: Mouse, me: int, other: State, olen: float, t: floa
         hold(mo, sim.arena, tau=0.15 if sig.micro < 0.1 else 0.3)
 
 
-def _agent_pre(plan: Plan, mo: Mouse, me: int, other: State, olen: float, t: float, snap, sim: Context) -> None:
+def _agent_pre(
+    plan: Plan, mo: Mouse, me: int, other: State, olen: float, t: float, snap, sim: Context
+) -> None:
     sig = plan.sig
     goal = None
     if sig.pre == "contact":
@@ -211,7 +224,9 @@ def _agent_pre(plan: Plan, mo: Mouse, me: int, other: State, olen: float, t: flo
         hold(mo, sim.arena, tau=0.4)
 
 
-def _partner_step(plan: Plan, mo: Mouse, me: int, agent: State, alen: float, t: float, snap, sim: Context) -> None:
+def _partner_step(
+    plan: Plan, mo: Mouse, me: int, agent: State, alen: float, t: float, snap, sim: Context
+) -> None:
     sig = plan.signature_at(max(t, plan.t_start))
     mode = sig.partner
     if t < plan.t_start:
@@ -220,7 +235,8 @@ def _partner_step(plan: Plan, mo: Mouse, me: int, agent: State, alen: float, t: 
         gx, gy, gth = nose_goal(mo, agent, alen, (FLANK[0], FLANK[1] * plan.bout.side), 0.0)
         if t < plan.t_start:
             remaining = max(plan.t_start - t, DT)
-            vmax = min(40.0, max(4.0, 1.3 * math.hypot(gx - mo.x, gy - mo.y) / remaining + agent[3]))
+            needed = 1.3 * math.hypot(gx - mo.x, gy - mo.y) / remaining + agent[3]
+            vmax = min(40.0, max(4.0, needed))
         else:  # keeps coming, but slower than a retreating agent
             vmax = sig.partner_speed
         goto(mo, gx, gy, gth, vmax, sim.arena)
@@ -242,7 +258,8 @@ def _partner_step(plan: Plan, mo: Mouse, me: int, agent: State, alen: float, t: 
     elif mode == "still":
         hold(mo, sim.arena, tau=0.3)
     else:
-        wander(mo, me, snap, sim.arena, sim.noise[me], sim.rng, vcap=4.0 if mode == "slow" else None)
+        vcap = 4.0 if mode == "slow" else None
+        wander(mo, me, snap, sim.arena, sim.noise[me], sim.rng, vcap=vcap)
 
 
 def control(plan: Plan, mo: Mouse, me: int, t: float, snap: list[State], sim: Context) -> None:

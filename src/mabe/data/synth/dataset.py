@@ -98,7 +98,8 @@ def plan_videos(
 
 def _index_key(seed: int, index: int) -> float:
     """A uniform number fixed by ``(seed, index)`` (ranks videos for the test split)."""
-    return float(np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(2, index))).random())
+    sequence = np.random.SeedSequence(entropy=seed, spawn_key=(2, index))
+    return float(np.random.default_rng(sequence).random())
 
 
 def _summary(out: Path, results: list[VideoResult]) -> SynthSummary:
@@ -172,7 +173,8 @@ def synthesize(
     --------
     >>> import tempfile, pathlib
     >>> root = pathlib.Path(tempfile.mkdtemp()) / "data"
-    >>> s = synthesize(root, n_videos=2, seed=0, labs=["CalMS21_task1"], minutes=0.2, progress=False)
+    >>> s = synthesize(root, n_videos=2, seed=0, labs=["CalMS21_task1"], minutes=0.2,
+    ...                progress=False)
     >>> s.videos
     {'train': 1, 'test': 1}
     """

@@ -175,7 +175,9 @@ def wander(
     steer(mo, heading, speed, arena)
 
 
-def _repel(mo: Mouse, me: int, snap: list[tuple[float, float, float, float]], heading: float) -> float:
+def _repel(
+    mo: Mouse, me: int, snap: list[tuple[float, float, float, float]], heading: float
+) -> float:
     """Turn away from mice closer than one body length (free mice rarely overlap)."""
     vx, vy = math.cos(heading), math.sin(heading)
     for m, (ox, oy, _, _) in enumerate(snap):

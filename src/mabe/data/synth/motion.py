@@ -47,7 +47,9 @@ def _initial_mice(setup: VideoSetup, rng: np.random.Generator) -> list[Mouse]:
     return mice
 
 
-def _activity(plans: list[Plan], n_mice: int, n_steps: int) -> tuple[list[list[int]], list[list[bool]]]:
+def _activity(
+    plans: list[Plan], n_mice: int, n_steps: int
+) -> tuple[list[list[int]], list[list[bool]]]:
     """Per mouse and step: the plan it follows (-1: free), and whether it is being
     approached by a bout that asks its passive partner to slow down."""
     active = [[-1] * n_steps for _ in range(n_mice)]

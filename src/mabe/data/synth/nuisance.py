@@ -14,8 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_JITTER_FACTOR = {"tail_tip": 2.5, "tail_middle_2": 1.6, "tail_midpoint": 1.5, "tail_middle_1": 1.3, "nose": 1.2}
-_DROP_FACTOR = {"tail_tip": 3.0, "tail_middle_2": 2.0, "tail_midpoint": 1.5, "nose": 1.5, "ear_left": 1.2, "ear_right": 1.2}
+_JITTER_FACTOR = {
+    "tail_tip": 2.5, "tail_middle_2": 1.6, "tail_midpoint": 1.5, "tail_middle_1": 1.3, "nose": 1.2,
+}
+_DROP_FACTOR = {
+    "tail_tip": 3.0, "tail_middle_2": 2.0, "tail_midpoint": 1.5, "nose": 1.5,
+    "ear_left": 1.2, "ear_right": 1.2,
+}
 
 GAPS_PER_MINUTE = 0.4
 """Tracking gaps (all keypoints of one mouse missing) per mouse and minute."""
@@ -120,6 +125,7 @@ def corrupt(
     """
     sigma = noise.jitter_px * noise.jitter_factor[None, None, :, None]
     noisy = keypoints + rng.standard_normal(keypoints.shape) * sigma
-    rate = noise.drop_rate * noise.drop_factor[None, None, :] * np.where(contact, 3.0, 1.0)[..., None]
+    occluded = np.where(contact, 3.0, 1.0)[..., None]
+    rate = noise.drop_rate * noise.drop_factor[None, None, :] * occluded
     present = (rng.random(rate.shape) >= rate) & tracked[..., None]
     return noisy, present

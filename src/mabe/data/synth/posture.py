@@ -109,7 +109,9 @@ def _base(track: Track, micro: np.ndarray, fps: float, rng: np.random.Generator)
         x=track.x + micro * ou_noise(rng, n, 0.08, 0.3, dt, (m,)),
         y=track.y + micro * ou_noise(rng, n, 0.08, 0.3, dt, (m,)),
         th=track.th.copy(),
-        length=1.0 + 0.05 * np.tanh((speed - 10.0) / 8.0) + micro * ou_noise(rng, n, 0.025, 1.0, dt, (m,)),
+        length=1.0
+        + 0.05 * np.tanh((speed - 10.0) / 8.0)
+        + micro * ou_noise(rng, n, 0.025, 1.0, dt, (m,)),
         height=np.zeros((n, m)),
         bend=bend,
         head=0.3 * bend + micro * ou_noise(rng, n, 0.18, 0.4, dt, (m,)),
@@ -134,7 +136,8 @@ def _apply_agent(p: Posture, bout: Bout, s: int, e: int, sig: Signature, fps: fl
     p.pitch[s:e, a] += w * sig.pitch
     if sig.head_amp > 0:
         freq = min(sig.head_freq * rng.uniform(0.85, 1.15), fps / 3.0)
-        p.head[s:e, a] += w * sig.head_amp * np.sin(2 * math.pi * freq * t + rng.uniform(0, 2 * math.pi))
+        phase = rng.uniform(0, 2 * math.pi)
+        p.head[s:e, a] += w * sig.head_amp * np.sin(2 * math.pi * freq * t + phase)
     p.th[s:e, a] += w * _shake(rng, n, sig.turn_jitter, fps, 0.1)
     along = np.zeros(n)
     if sig.axial_amp > 0:

@@ -133,7 +133,10 @@ def draw_whitelist(lab: LabSpec, n_mice: int, rng: np.random.Generator) -> tuple
 
 
 def _draw_triples(
-    kinds: tuple[tuple[str, str], ...], sizes: tuple[int, int], n_mice: int, rng: np.random.Generator
+    kinds: tuple[tuple[str, str], ...],
+    sizes: tuple[int, int],
+    n_mice: int,
+    rng: np.random.Generator,
 ) -> tuple[Triple, ...]:
     full = _all_triples(kinds, n_mice)
     low, high = sizes
@@ -170,7 +173,11 @@ def whitelist_coverage(lab: LabSpec, n_mice: int) -> dict[str, float]:
 
 @lru_cache(maxsize=128)
 def _coverage(
-    name: str, kinds: tuple[tuple[str, str], ...], sizes: tuple[int, int], n_mice: int, draws: int = 400
+    name: str,
+    kinds: tuple[tuple[str, str], ...],
+    sizes: tuple[int, int],
+    n_mice: int,
+    draws: int = 400,
 ) -> tuple[tuple[str, float], ...]:
     rng = np.random.default_rng(zlib.crc32(f"coverage:{name}:{n_mice}".encode()))
     counts = dict.fromkeys((a for a, _ in kinds), 0)
@@ -190,7 +197,10 @@ def _draw_frames(lab: LabSpec, fps: float, minutes: float | None, rng: np.random
 
 
 def _fit_arena(
-    arena_cm: tuple[float, float], frame: tuple[int, int], ppc_range: tuple[float, float], ppc: float
+    arena_cm: tuple[float, float],
+    frame: tuple[int, int],
+    ppc_range: tuple[float, float],
+    ppc: float,
 ) -> tuple[tuple[float, float], tuple[int, int], float]:
     """Orient the arena like the frame, then shrink pix/cm or grow the frame until it fits."""
     aw, ah = arena_cm

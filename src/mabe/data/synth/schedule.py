@@ -42,7 +42,9 @@ MIN_COVERAGE = 0.25
 MAX_DEFER_SECONDS = 10.0
 """A bout whose mice are busy waits for them at most this long, then is dropped."""
 
-_LEAD_SECONDS = {"rendezvous": 0.8, "partner_approach": 0.8, "contact": 0.8, "slow": 0.3, "none": 0.1}
+_LEAD_SECONDS = {
+    "rendezvous": 0.8, "partner_approach": 0.8, "contact": 0.8, "slow": 0.3, "none": 0.1,
+}
 _PLACE_SECONDS = 1.5
 _PASSIVE_PARTNER = ("free", "slow")
 
@@ -106,7 +108,10 @@ def lead_seconds(action: str, arena_cm: float = 30.0) -> float:
     mice start farther apart.
     """
     sig = signature(action)
-    base = _PLACE_SECONDS if sig.place in ("wall", "corner", "object") else _LEAD_SECONDS.get(sig.pre, 0.5)
+    if sig.place in ("wall", "corner", "object"):
+        base = _PLACE_SECONDS
+    else:
+        base = _LEAD_SECONDS.get(sig.pre, 0.5)
     return base * min(3.0, max(1.0, arena_cm / 30.0))
 
 
@@ -257,7 +262,8 @@ def schedule_bouts(setup: VideoSetup, rng: np.random.Generator) -> list[Bout]:
         holds = holds_partner(action)
         ready = [o for o in pool if occupancy.ready(o, holds) <= start - lead]
         if not ready:
-            later = min(occupancy.ready(o, holds) for o in pool) + lead + int(rng.integers(0, lead + 2))
+            free = min(occupancy.ready(o, holds) for o in pool)
+            later = free + lead + int(rng.integers(0, lead + 2))
             if later - first <= max_defer:
                 heapq.heappush(queue, (later, seq, duration, action, first, pool))
             continue

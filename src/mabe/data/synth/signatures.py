@@ -153,7 +153,9 @@ _GROOM = Signature(
 )
 _RETREAT = Signature("away", pre="partner_approach", partner="approach", partner_speed=8.0)
 _STILL = Signature("stay", pre="slow", partner="free")
-_PURSUIT = Signature("behind", partner="walk", anchors=((-1.4, 0.0),), speed=18.0, partner_speed=12.0)
+_PURSUIT = Signature(
+    "behind", partner="walk", anchors=((-1.4, 0.0),), speed=18.0, partner_speed=12.0
+)
 _ATTACK = Signature(
     "nose_to",
     partner="erratic",
@@ -249,7 +251,9 @@ SIGNATURES: dict[str, Signature] = {
     ),
     # --- self, moving or at a place
     "run": Signature("run", pre="none", partner="free", speed=40.0, length=1.1, micro=0.5),
-    "climb": Signature("wall", place="wall", partner="free", speed=4.0, height=0.95, jitter=0.2, micro=0.5),
+    "climb": Signature(
+        "wall", place="wall", partner="free", speed=4.0, height=0.95, jitter=0.2, micro=0.5
+    ),
     "dig": Signature(
         "corner", place="corner", partner="free", speed=2.0, length=0.95, pitch=0.35,
         axial_amp=0.35, axial_freq=4.0, jitter=0.25,

@@ -49,7 +49,8 @@ class VideoResult:
 def stage_rngs(seed: int, index: int) -> dict[str, np.random.Generator]:
     """One independent generator per simulation stage of video ``index``."""
     root = np.random.SeedSequence(entropy=seed, spawn_key=(1, index))
-    return {name: np.random.default_rng(child) for name, child in zip(_STAGES, root.spawn(len(_STAGES)))}
+    children = root.spawn(len(_STAGES))
+    return {name: np.random.default_rng(c) for name, c in zip(_STAGES, children, strict=True)}
 
 
 def _contact(x: np.ndarray, y: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -110,10 +111,13 @@ def make_video(
     rngs = stage_rngs(seed, index)
     setup = draw_setup(lab, index, split, video_id, minutes, rngs["setup"])
     bouts = schedule_bouts(setup, rngs["schedule"])
-    posture = build_posture(simulate_track(setup, bouts, rngs["motion"]), bouts, setup.fps, rngs["posture"])
+    track = simulate_track(setup, bouts, rngs["motion"])
+    posture = build_posture(track, bouts, setup.fps, rngs["posture"])
+    del track
     labels = annotations(bouts, setup.n_frames, rngs["labels"])
     rows = write_tracking(
-        schema.tracking_path(root, split, lab.name, video_id), _blocks(setup, posture, rngs["tracker"])
+        schema.tracking_path(root, split, lab.name, video_id),
+        _blocks(setup, posture, rngs["tracker"]),
     )
     write_annotations(schema.annotation_path(root, split, lab.name, video_id), labels)
     return VideoResult(
