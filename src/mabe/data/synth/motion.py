@@ -3,7 +3,7 @@
 Mice move at a fixed 20 Hz step (:data:`~mabe.data.synth.kinematics.DT`),
 whatever the video's frame rate: free mice wander, mice taking part in a bout
 follow its controller (:mod:`mabe.data.synth.controllers`). The trajectories
-are then interpolated to the video's frames with a cubic spline; the fast
+are then interpolated to the video's frames with a Catmull-Rom cubic; the fast
 components of behaviour (head oscillation, thrusts, jitter) are added per
 frame by :mod:`mabe.data.synth.posture`.
 """
@@ -14,12 +14,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.interpolate import CubicSpline
 
 from mabe.data.synth.controllers import Context, Plan, control, make_plan
 from mabe.data.synth.kinematics import DT, Mouse, wander
 from mabe.data.synth.recording import VideoSetup
 from mabe.data.synth.schedule import Bout
+
+_UPSAMPLE_BLOCK = 65_536
 
 
 @dataclass
@@ -106,10 +107,22 @@ def simulate_coarse(setup: VideoSetup, bouts: list[Bout], rng: np.random.Generat
 
 
 def upsample(coarse: np.ndarray, n_frames: int, fps: float) -> Track:
-    """Cubic-spline the coarse trajectories onto the video's frame times."""
-    t_coarse = np.arange(coarse.shape[0]) * DT
-    spline = CubicSpline(t_coarse, coarse, axis=0)
-    fine = spline(np.arange(n_frames) / fps)
+    """Interpolate the coarse trajectories onto the video's frame times.
+
+    Catmull-Rom cubic interpolation (smooth velocity, local: no global spline
+    coefficients), so memory stays proportional to the output.
+    """
+    steps = coarse.shape[0]
+    padded = np.concatenate([coarse[:1], coarse, coarse[-1:], coarse[-1:]], axis=0)
+    fine = np.empty((n_frames, *coarse.shape[1:]))
+    for start in range(0, n_frames, _UPSAMPLE_BLOCK):
+        t = np.arange(start, min(n_frames, start + _UPSAMPLE_BLOCK)) / fps / DT
+        k = np.minimum(np.floor(t).astype(np.int64), steps - 1)
+        u = (t - k)[:, None, None]
+        p0, p1, p2, p3 = padded[k], padded[k + 1], padded[k + 2], padded[k + 3]
+        fine[start : start + len(t)] = p1 + 0.5 * u * (
+            (p2 - p0) + u * ((2.0 * p0 - 5.0 * p1 + 4.0 * p2 - p3) + u * (3.0 * (p1 - p2) + p3 - p0))
+        )
     return Track(x=fine[..., 0], y=fine[..., 1], th=fine[..., 2])
 
 

@@ -130,7 +130,7 @@ def _apply_agent(p: Posture, bout: Bout, s: int, e: int, sig: Signature, fps: fl
     t = np.arange(n) / fps
     p.length[s:e, a] += w * (sig.length - 1.0)
     if sig.height > 0:
-        depth = sig.height * rng.uniform(0.85, 1.1)
+        depth = sig.height * rng.uniform(0.7, 1.1)
         p.height[s:e, a] = np.maximum(p.height[s:e, a], w * min(depth, 1.0))
     p.bend[s:e, a] += w * sig.bend * bout.side
     p.pitch[s:e, a] += w * sig.pitch
@@ -185,7 +185,7 @@ def _distractors(p: Posture, busy: np.ndarray, fps: float, rng: np.random.Genera
     """Unlabelled look-alikes: shallow short rears and head-oscillation bursts."""
     for m, s, e in _free_events(busy, _REAR_LIKE_PER_MIN, (0.3, 1.0), fps, rng):
         w = _window(e - s, fps)
-        p.height[s:e, m] = np.maximum(p.height[s:e, m], w * rng.uniform(0.2, 0.55))
+        p.height[s:e, m] = np.maximum(p.height[s:e, m], w * rng.uniform(0.2, 0.6))
     for m, s, e in _free_events(busy, _HEAD_BURSTS_PER_MIN, (0.4, 1.5), fps, rng):
         t = np.arange(e - s) / fps
         freq = min(rng.uniform(2.5, 5.0), fps / 3.0)
