@@ -49,18 +49,26 @@ class Plan:
             return signature(sig.then)
         return sig
 
+    def anchor_for(self, sig: Signature) -> tuple[float, float]:
+        """The bout's anchor among ``sig``'s (differs from :attr:`anchor` after a switch)."""
+        return self.anchor if sig is self.sig else _pick_anchor(sig, self.bout)
+
+
+def _pick_anchor(sig: Signature, bout: Bout) -> tuple[float, float]:
+    u, w = sig.anchors[min(int(bout.choice * len(sig.anchors)), len(sig.anchors) - 1)]
+    return u, w * bout.side
+
 
 def make_plan(bout: Bout, fps: float) -> Plan:
     """Turn a scheduled bout (frames) into a coarse plan (seconds) with its variants."""
     sig = signature(bout.action)
-    u, w = sig.anchors[min(int(bout.choice * len(sig.anchors)), len(sig.anchors) - 1)]
     return Plan(
         bout=bout,
         sig=sig,
         t_lead=(bout.start - bout.lead) / fps,
         t_start=bout.start / fps,
         t_stop=bout.stop / fps,
-        anchor=(u, w * bout.side),
+        anchor=_pick_anchor(sig, bout),
         spin=bout.side * (3.0 + 3.0 * bout.choice),
         offset=0.0 if sig.partner == "face" else 0.4 * (2.0 * bout.choice - 1.0),
     )
@@ -122,9 +130,9 @@ def agent_goal(
     fam = sig.family
     vmax = sig.speed + min(other[3], _FOLLOW_CAP)
     if fam == "nose_to":
-        return (*nose_goal(mo, other, other_len, plan.anchor, plan.offset), vmax)
+        return (*nose_goal(mo, other, other_len, plan.anchor_for(sig), plan.offset), vmax)
     if fam in ("over", "side"):
-        gx, gy = body_point(other, other_len, *plan.anchor)
+        gx, gy = body_point(other, other_len, *plan.anchor_for(sig))
         flip = math.pi if fam == "side" and plan.bout.choice > 0.5 else 0.0
         return gx, gy, other[2] + plan.bout.side * sig.heading + flip, vmax
     if fam == "behind":
