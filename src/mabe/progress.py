@@ -34,7 +34,8 @@ def track(items: Iterable[T], description: str, total: int | None = None) -> Ite
     total
         Number of items, when ``len(items)`` is not available.
     """
-    if not _ENABLED:
+    if not _ENABLED or not sys.stderr.isatty():
+        # No terminal to redraw a bar on (CI logs, pipes): stay quiet.
         yield from items
         return
     from rich.console import Console
@@ -57,7 +58,7 @@ def track(items: Iterable[T], description: str, total: int | None = None) -> Ite
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, transient=not console.is_terminal) as progress:
+    with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(description, total=total)
         for item in items:
             yield item

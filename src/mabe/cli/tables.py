@@ -7,18 +7,26 @@ from rich.console import Console
 from rich.table import Table
 
 
+def _cell(value: object, floatfmt: str) -> str:
+    if isinstance(value, float):
+        text = format(value, floatfmt)
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return str(value)
+
+
 def print_table(df: pd.DataFrame, title: str | None = None, floatfmt: str = ".4f") -> None:
-    """Print ``df`` as a table on stdout; numbers right-aligned, floats with ``floatfmt``."""
+    """Print ``df`` as a table on stdout; numbers right-aligned, floats with ``floatfmt``.
+
+    Trailing zeros of floats are dropped (``71.5``, not ``71.5000``); cells are
+    never truncated, so piped output keeps full lab and action names.
+    """
     table = Table(title=title, title_justify="left")
     for col in df.columns:
         numeric = pd.api.types.is_numeric_dtype(df[col])
-        table.add_column(str(col), justify="right" if numeric else "left")
+        table.add_column(str(col), justify="right" if numeric else "left", no_wrap=True)
     for row in df.itertuples(index=False):
-        cells = []
-        for value in row:
-            if isinstance(value, float):
-                cells.append(format(value, floatfmt))
-            else:
-                cells.append(str(value))
-        table.add_row(*cells)
-    Console(width=max(100, Console().width)).print(table)
+        table.add_row(*(_cell(value, floatfmt) for value in row))
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)
+    console.print(table)
