@@ -23,7 +23,7 @@ import torch
 
 from mabe.config import load_config
 from mabe.models import count_parameters
-from mabe.training.inference import _run_windows
+from mabe.training.inference import window_probs
 from mabe.training.module import BehaviourModule
 from mabe.training.windows import window_starts
 
@@ -78,7 +78,7 @@ def time_inference(module: BehaviourModule, repeats: int, n_frames: int) -> tupl
         model(x)  # warm-up
         for _ in range(repeats):
             start = time.perf_counter()
-            _run_windows(model, feats, starts, cfg.sequence_length, cfg.batch_size, True)
+            window_probs(model, [feats], starts, cfg.sequence_length, cfg.batch_size, True)
             video.append(time.perf_counter() - start)
             start = time.perf_counter()
             model(x)

@@ -14,6 +14,7 @@ from mabe.config import (
     dump_config,
     load_config,
     packaged_config_path,
+    recommended_config,
 )
 from mabe.errors import ConfigError
 
@@ -175,3 +176,14 @@ def test_v5_and_v6_parameter_counts(tmp_path: Path) -> None:
     v6 = load_config("v6")
     assert v6.input_dim == 288 and v6.feature_set == "raw+motion"
     assert _n_params(v6) == 2_811_204
+
+
+def test_recommended_config_is_actions_sized_to_data(tmp_path: Path) -> None:
+    from mabe.data.io import MabeDataset
+    from mabe.data.synth import synthesize
+
+    root = tmp_path / "data"
+    synthesize(root, n_videos=3, seed=0, labs=["CalMS21_task1"], minutes=0.2, progress=False)
+    cfg = recommended_config(MabeDataset(root), ["epochs=2"])
+    assert cfg.label_scheme == "actions" and cfg.feature_set == "pair" and cfg.model_type == "tcn_bilstm"
+    assert cfg.epochs == 2 and cfg.lstm_hidden == 64 and cfg.data_dir == str(root)

@@ -208,6 +208,7 @@ class MabeDataModule(L.LightningDataModule):
         val_index = window_index(val_store, length, None, config.is_seed4)
         self.train_set = WindowDataset(train_store, train_index, length, n_actions, jitter)
         self.val_set = WindowDataset(val_store, val_index, length, n_actions, 0)
+        self.train_sampler = EpochSubsetSampler(len(self.train_set), config.max_windows_per_epoch, config.seed)
 
     def _loader(self, dataset: WindowDataset, sampler: Sampler | None) -> DataLoader:
         workers = self.config.num_workers
@@ -223,9 +224,12 @@ class MabeDataModule(L.LightningDataModule):
         )
 
     def train_dataloader(self) -> DataLoader:
-        """Shuffled (seeded per epoch) training windows, at most ``max_windows_per_epoch``."""
-        sampler = EpochSubsetSampler(len(self.train_set), self.config.max_windows_per_epoch, self.config.seed)
-        return self._loader(self.train_set, sampler)
+        """Shuffled (seeded per epoch) training windows, at most ``max_windows_per_epoch``.
+
+        Under DDP Lightning wraps the sampler in a distributed one; the module
+        sets :attr:`train_sampler`'s epoch itself so the subset still changes.
+        """
+        return self._loader(self.train_set, self.train_sampler)
 
     def val_dataloader(self) -> DataLoader:
         """Validation windows tiling each video once, in order."""

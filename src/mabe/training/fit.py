@@ -29,7 +29,7 @@ from mabe import progress
 from mabe.config import Config, dump_config, load_config
 from mabe.errors import ConfigError, MabeError
 from mabe.training.callbacks import EpochRecorder, RunCheckpoints, atomic_write_text, read_metrics_csv
-from mabe.training.datamodule import EpochSubsetSampler, MabeDataModule
+from mabe.training.datamodule import MabeDataModule
 from mabe.training.inference import checkpoint_dir, read_checkpoint
 from mabe.training.module import MONITOR, BehaviourModule
 from mabe.training.prepare import Prepared, baseline_metrics, prepare
@@ -181,7 +181,8 @@ def fit(
     Returns
     -------
     dict
-        The summary also written to ``RUN/summary.json``.
+        The summary, also written to ``RUN/summary.json`` (where NaN metrics,
+        e.g. of a class absent from validation, are ``null``).
 
     Raises
     ------
@@ -198,7 +199,7 @@ def fit(
         if not resume:
             raise MabeError(f"{run}: already holds a finished run; choose another --out (mabe never replaces a run)")
         _note(f"{run} is already finished; nothing to resume")
-        return json.loads((run / "summary.json").read_text())
+        return read_summary(run)
     if state == "unfinished" and not resume and _is_rank_zero():
         raise MabeError(f"{run}: holds an unfinished run; pass --resume to continue it or choose another --out")
     if state == "foreign":
@@ -239,9 +240,19 @@ def fit(
         warnings.filterwarnings("ignore", message=r".*LeafSpec.*")  # torch 2.13 vs Lightning 2.6 pytree notice
         trainer.fit(module, datamodule=datamodule, ckpt_path=str(last) if resuming else None)
 
-    summary = _json_safe(_summary(config, prepared, module, trainer, own, datamodule, time.perf_counter() - started))
+    summary = _summary(config, prepared, module, trainer, own, datamodule, time.perf_counter() - started)
     if trainer.is_global_zero:
-        atomic_write_text(run / "summary.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
+        text = json.dumps(_json_safe(summary), indent=2, allow_nan=False)
+        atomic_write_text(run / "summary.json", text + "\n")
+    return summary
+
+
+def read_summary(run_dir: str | Path) -> dict[str, Any]:
+    """A finished run's ``summary.json`` (metrics written as ``null`` read back as NaN)."""
+    summary = json.loads((Path(run_dir) / "summary.json").read_text())
+    for key in ("best_metrics", "baseline"):
+        if isinstance(summary.get(key), dict):
+            summary[key] = {k: (float("nan") if v is None else v) for k, v in summary[key].items()}
     return summary
 
 
@@ -282,7 +293,7 @@ def _summary(
     recorder, checkpoints = callbacks[0], callbacks[1]
     rows = [_float_row(r) for r in recorder.rows]
     best = next((r for r in rows if int(r["epoch"]) == checkpoints.best_epoch), rows[-1] if rows else {})
-    sampler_len = len(EpochSubsetSampler(len(datamodule.train_set), config.max_windows_per_epoch, 0))
+    sampler_len = len(datamodule.train_sampler)
     return {
         "status": "finished",
         "label_scheme": config.label_scheme,

@@ -137,18 +137,29 @@ def load_trained(run_dir: str | Path, which: str = "best", device: str | None = 
 
 
 @torch.no_grad()
-def _run_windows(model: nn.Module, feats: np.ndarray, starts: np.ndarray, length: int, batch_size: int, seed4: bool) -> np.ndarray:
+def window_probs(
+    model: nn.Module, sequences: list[np.ndarray], starts: np.ndarray, length: int, batch_size: int, seed4: bool
+) -> list[np.ndarray]:
+    """Overlap-averaged probabilities of equally long ``(n, D)`` sequences.
+
+    The windows of all sequences (e.g. all pairs of a video) share batches.
+    Returns one ``(n, C)`` array per sequence.
+    """
     device = next(model.parameters()).device
-    n = len(feats)
-    padded = np.zeros((max(n, int(starts[-1]) + length), feats.shape[1]), dtype=np.float32)
-    padded[:n] = feats
+    n = len(sequences[0])
+    size = max(n, int(starts[-1]) + length)
+    padded = np.zeros((len(sequences), size, sequences[0].shape[1]), dtype=np.float32)
+    for k, seq in enumerate(sequences):
+        padded[k, :n] = seq
+    jobs = [(k, int(s)) for k in range(len(sequences)) for s in starts]
     outs = []
-    for b in range(0, len(starts), batch_size):
-        batch = np.stack([padded[s : s + length] for s in starts[b : b + batch_size]])
+    for b in range(0, len(jobs), batch_size):
+        batch = np.stack([padded[k, s : s + length] for k, s in jobs[b : b + batch_size]])
         logits = model(torch.from_numpy(batch).to(device)).float()
         probs = torch.softmax(logits, dim=-1) if seed4 else torch.sigmoid(logits)
         outs.append(probs.cpu().numpy())
-    return overlap_average(n, starts, np.concatenate(outs))
+    per_window = np.concatenate(outs).reshape(len(sequences), len(starts), length, -1)
+    return [overlap_average(n, starts, w) for w in per_window]
 
 
 def predict_video(
@@ -175,10 +186,12 @@ def predict_video(
     model.eval()
     try:
         if seed4:
-            probs = _run_windows(model, feats, starts, length, bs, True)[back]
+            probs = window_probs(model, [feats], starts, length, bs, True)[0][back]
+        elif pairs:
+            per_pair = window_probs(model, list(feats), starts, length, bs, False)
+            probs = np.stack(per_pair, axis=1)[back]
         else:
-            per_pair = [_run_windows(model, feats[p], starts, length, bs, False)[back] for p in range(len(pairs))]
-            probs = np.stack(per_pair, axis=1) if per_pair else np.zeros((n_frames, 0, len(classes)), np.float32)
+            probs = np.zeros((n_frames, 0, len(classes)), np.float32)
     finally:
         model.train(was_training)
     return Prediction(probs.astype(np.float32, copy=False), classes, pairs, config.label_scheme or "")

@@ -118,8 +118,8 @@ class BehaviourModule(L.LightningModule):
         if weights.shape != (self.num_classes,):
             raise ValueError(f"{len(weights)} loss weights for {self.num_classes} classes")
         self.register_buffer("loss_weights", weights.float(), persistent=False)
-        self._train_loss = torch.zeros(2, dtype=torch.float64)
-        self._val_loss = torch.zeros(2, dtype=torch.float64)
+        self._train_loss = torch.zeros(2)
+        self._val_loss = torch.zeros(2)
         self._val_parts: list[tuple[np.ndarray, ...]] = []
         self.val_metrics: dict[str, float] = {}
         self.train_loss_epoch = float("nan")
@@ -163,23 +163,26 @@ class BehaviourModule(L.LightningModule):
 
     # --- steps ------------------------------------------------------------
     def on_train_epoch_start(self) -> None:
-        self._train_loss = torch.zeros(2, dtype=torch.float64)
+        sampler = getattr(self.trainer.datamodule, "train_sampler", None)
+        if sampler is not None:  # also when a distributed wrapper hides it from Lightning
+            sampler.set_epoch(self.current_epoch)
+        self._train_loss = torch.zeros(2, device=self.device)  # [sum of batch losses * size, size]
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         x = self._augment(batch["x"], batch["valid"])
         loss = self.loss(self(x), batch["y"], batch["mask"])
-        self._train_loss += torch.tensor([float(loss.detach()) * len(x), len(x)], dtype=torch.float64)
+        self._train_loss += torch.stack([loss.detach().float() * len(x), loss.new_tensor(float(len(x)))])
         self.log("train_loss", loss, on_step=True, on_epoch=False, prog_bar=True, batch_size=len(x))
         return loss
 
     def on_validation_epoch_start(self) -> None:
-        self._val_loss = torch.zeros(2, dtype=torch.float64)
+        self._val_loss = torch.zeros(2, device=self.device)
         self._val_parts = []
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         logits = self(batch["x"]).float()
         loss = self.loss(logits, batch["y"], batch["mask"])
-        self._val_loss += torch.tensor([float(loss) * len(logits), len(logits)], dtype=torch.float64)
+        self._val_loss += torch.stack([loss.detach().float() * len(logits), loss.new_tensor(float(len(logits)))])
         if self.is_seed4:
             keep = batch["mask"].reshape(-1)
             y = batch["y"].reshape(-1)[keep]
@@ -283,7 +286,8 @@ def _gather(parts: list[tuple[np.ndarray, ...]], world_size: int) -> list[tuple[
 
 def _reduced_mean(acc: torch.Tensor, module: L.LightningModule) -> float:
     """Sum ``[total, count]`` over ranks and divide."""
-    total = acc.clone()
+    total = acc.detach().clone().to(module.device)
     if module.trainer.world_size > 1:
-        total = module.trainer.strategy.reduce(total.to(module.device), reduce_op="sum").cpu()
+        total = module.trainer.strategy.reduce(total, reduce_op="sum")
+    total = total.double().cpu()
     return float(total[0] / total[1]) if total[1] > 0 else float("nan")

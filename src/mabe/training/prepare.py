@@ -14,7 +14,7 @@ from mabe.errors import ConfigError, DataError
 from mabe.metrics.frame import frame_metrics, multilabel_frame_metrics
 from mabe.training.datamodule import SampleStore, window_index
 from mabe.training.labels import action_vocabulary
-from mabe.training.samples import build_sample, feature_width, resolve_input_dim
+from mabe.training.samples import VideoSample, build_sample, feature_width, resolve_input_dim
 from mabe.training.split import split_videos
 
 
@@ -80,6 +80,8 @@ def labelled_metas(dataset: MabeDataset, split: str = "train") -> list[VideoMeta
 def resolve_classes(config: Config, train_metas: list[VideoMeta]) -> tuple[list[str], list[str]]:
     """``(actions, class_names)``: the vocabulary (actions scheme) and the output classes.
 
+    The vocabulary is the sorted union of the actions in ``train_metas``' whitelists.
+
     Raises
     ------
     ConfigError
@@ -100,12 +102,35 @@ def resolve_classes(config: Config, train_metas: list[VideoMeta]) -> tuple[list[
     return actions, list(actions)
 
 
-def _store(dataset: MabeDataset, metas: list[VideoMeta], config: Config, input_dim: int, actions: list[str], what: str) -> SampleStore:
-    def load(i: int):
-        return build_sample(dataset.load_video(metas[i]), config, input_dim, actions)
+class VideoLoader:
+    """``loader(i)``: the :class:`~mabe.training.samples.VideoSample` of the ``i``-th video.
 
+    A plain class (not a closure) so that data-loader workers started with
+    ``spawn`` can pickle it.
+    """
+
+    def __init__(self, root: Path, metas: list[VideoMeta], config: Config, input_dim: int, actions: list[str]) -> None:
+        self.root = Path(root)
+        self.metas = list(metas)
+        self.config = config
+        self.input_dim = int(input_dim)
+        self.actions = list(actions)
+        self._dataset: MabeDataset | None = None
+
+    def __call__(self, i: int) -> VideoSample:
+        if self._dataset is None:
+            self._dataset = MabeDataset(self.root)
+        video = self._dataset.load_video(self.metas[i])
+        return build_sample(video, self.config, self.input_dim, self.actions)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_dataset": None}
+
+
+def _store(dataset: MabeDataset, metas: list[VideoMeta], config: Config, input_dim: int, actions: list[str], what: str) -> SampleStore:
+    loader = VideoLoader(dataset.root, metas, config, input_dim, actions)
     max_bytes = config.feature_cache_gb * 1024**3
-    return SampleStore(load, len(metas), max_bytes, description=f"preparing {what} videos")
+    return SampleStore(loader, len(metas), max_bytes, description=f"preparing {what} videos")
 
 
 def prepare(config: Config) -> Prepared:
@@ -117,7 +142,9 @@ def prepare(config: Config) -> Prepared:
     metas = labelled_metas(dataset, "train")
     train_metas, val_metas = split_videos(metas, config.val_fraction, config.split_by, config.seed)
     val_is_train = not val_metas
-    actions, class_names = resolve_classes(config, train_metas)
+    # the vocabulary covers every labelled training-split video, validation ones included,
+    # so it does not depend on the split
+    actions, class_names = resolve_classes(config, metas)
     input_dim = resolve_input_dim(config)
     resolved = config.model_copy(
         update={"input_dim": input_dim, "num_classes": len(class_names), "data_dir": str(dataset.root)}
