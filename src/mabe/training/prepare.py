@@ -153,6 +153,8 @@ def prepare(config: Config) -> Prepared:
     val_store = train_store if val_is_train else _store(dataset, val_metas, resolved, input_dim, actions, "validation")
     if not len(window_index(train_store, config.sequence_length, config.train_stride, config.is_seed4)):
         raise DataError(dataset.root / "train.csv", "no training window has a supervised frame")
+    if not len(window_index(val_store, config.sequence_length, None, config.is_seed4)):
+        val_store, val_is_train = train_store, True  # nothing to score in the held-out videos
     prepared = Prepared(
         resolved,
         dataset,

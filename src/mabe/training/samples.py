@@ -36,7 +36,7 @@ class VideoSample:
     pairs
         actions: the ``(agent_id, target_id)`` of each feature row; seed4: empty.
     labels
-        seed4: ``(n,)`` int64 classes; ``None`` without annotations or for actions.
+        seed4: ``(n,)`` int64 classes (all ``Other`` without annotations); ``None`` for actions.
     intervals
         actions: per pair, ``(m, 3)`` ``[action, start, stop)`` bouts in grid points.
     mask
@@ -108,10 +108,20 @@ def video_grid(meta: VideoMeta, n_frames: int, config: Config) -> np.ndarray:
     return time_grid(n_frames, meta.fps, config.fps, config.frame_gap)
 
 
+def all_pairs(video: Video) -> list[Pair]:
+    """Every ordered (agent, target) pair of the video's mice, self pairs included."""
+    from mabe import features
+
+    return [(int(a), int(t)) for a, t in features.video_pairs(video.meta, video.pose.n_mice)]
+
+
 def video_inputs(
-    video: Video, config: Config, input_dim: int, dtype: str = "float32"
+    video: Video, config: Config, input_dim: int, dtype: str = "float32", pairs: list[Pair] | None = None
 ) -> tuple[np.ndarray, np.ndarray, list[Pair]]:
     """Features of one video on its time grid, zero-padded to ``input_dim`` columns.
+
+    ``pairs`` (actions scheme) restricts the pair features to those pairs;
+    default: :func:`all_pairs`.
 
     Returns
     -------
@@ -126,7 +136,9 @@ def video_inputs(
 
     grid = video_grid(video.meta, video.n_frames, config)
     if config.feature_set == "pair":
-        pairs = [(int(a), int(t)) for a, t in features.video_pairs(video.meta, video.pose.n_mice)]
+        pairs = all_pairs(video) if pairs is None else list(pairs)
+        if not pairs:
+            return np.zeros((0, len(grid), input_dim), dtype=dtype), grid, []
         feats = features.build_pair_features(video.pose, video.meta, pairs)
         return _pad_columns(np.asarray(feats)[:, grid], input_dim, dtype), grid, pairs
     feats = features.build_frame_features(
@@ -142,15 +154,22 @@ def video_inputs(
 def build_sample(
     video: Video, config: Config, input_dim: int, actions: list[str], dtype: str | None = None
 ) -> VideoSample:
-    """Inputs and (when the video has annotations) targets of one video."""
-    feats, grid, pairs = video_inputs(video, config, input_dim, dtype or config.feature_dtype)
-    sample = VideoSample(video.meta.key, grid, video.n_frames, feats, pairs)
+    """Inputs and targets of one labelled video (missing annotations mean no bouts).
+
+    actions scheme: only pairs with at least one whitelisted action are kept
+    (the others have nothing to learn from), which saves memory and time.
+    """
+    dtype = dtype or config.feature_dtype
     if config.is_seed4:
-        if video.annotations is not None:
-            full = seed4_frame_labels(video.annotations, video.n_frames, config.seed4_groups)
-            sample.labels = full[grid]
-        return sample
-    sample.mask = pair_action_mask(video.meta, pairs, actions)
+        feats, grid, _ = video_inputs(video, config, input_dim, dtype)
+        # a whitelisted video without an annotation file had no bouts: every frame is Other
+        full = seed4_frame_labels(video.annotations, video.n_frames, config.seed4_groups)
+        return VideoSample(video.meta.key, grid, video.n_frames, feats, labels=full[grid])
+    pairs = all_pairs(video)
+    mask = pair_action_mask(video.meta, pairs, actions)
+    keep = [p for p in range(len(pairs)) if mask[p].any()]
+    pairs = [pairs[p] for p in keep]
+    feats, grid, pairs = video_inputs(video, config, input_dim, dtype, pairs)
     bouts = pair_intervals(video.annotations, pairs, actions)
-    sample.intervals = [remap_intervals(b, grid) for b in bouts]
-    return sample
+    intervals = [remap_intervals(b, grid) for b in bouts]
+    return VideoSample(video.meta.key, grid, video.n_frames, feats, pairs, None, intervals, mask[keep])

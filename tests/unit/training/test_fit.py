@@ -122,6 +122,15 @@ def test_input_dim_is_padded_or_rejected(tiny_data: Path, tmp_path: Path, tiny: 
     assert not (tmp_path / "narrow").exists()
 
 
+def test_early_stopping_and_seed4_evaluation(tiny_data: Path, tmp_path: Path, tiny: list[str]) -> None:
+    overrides = [*tiny, "epochs=6", "learning_rate=1e-12", "early_stopping_patience=1", "use_augmentation=false"]
+    run = tmp_path / "run"
+    summary = fit(load_config("v5", overrides, data_dir=tiny_data), run, progress_bar=False)
+    assert summary["stopped_early"] and summary["epochs_completed"] == 2 and summary["best_epoch"] == 1
+    metrics = evaluate(run, tiny_data, "test")
+    assert metrics["n_videos"] == 2 and {"accuracy", "macro_f1", "f1/Other"} <= set(metrics)
+
+
 def test_refuses_foreign_directory(tiny_data: Path, tmp_path: Path, tiny: list[str]) -> None:
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
