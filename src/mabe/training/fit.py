@@ -80,6 +80,20 @@ def run_state(run: Path) -> str:
     return "unfinished" if (run / "config.yaml").is_file() else "foreign"
 
 
+def _check_run_dir(run: Path, resume: bool) -> str:
+    """The run directory's :func:`run_state`, after refusing what must not be written into."""
+    if not _is_rank_zero():  # rank 0 already checked (and created) it
+        return "unfinished"
+    state = run_state(run)
+    if state == "finished" and not resume:
+        raise MabeError(f"{run}: already holds a finished run; choose another --out (mabe never replaces a run)")
+    if state == "unfinished" and not resume:
+        raise MabeError(f"{run}: holds an unfinished run; pass --resume to continue it or choose another --out")
+    if state == "foreign":
+        raise MabeError(f"{run}: exists and is not a mabe run directory; choose another --out")
+    return state
+
+
 def _resume_config(run: Path, config: Config) -> Config:
     stored = load_config(run / "config.yaml")
     runtime = {k: getattr(config, k) for k in RUNTIME_KEYS if k in config.model_fields_set or getattr(config, k) is not None}
@@ -194,16 +208,9 @@ def fit(
     if run_dir is None and not config.run_dir:
         raise ConfigError("no run directory: pass --out RUN (or set run_dir)")
     run = Path(run_dir if run_dir is not None else config.run_dir)
-    state = run_state(run) if _is_rank_zero() else "unfinished"
-    if state == "finished":
-        if not resume:
-            raise MabeError(f"{run}: already holds a finished run; choose another --out (mabe never replaces a run)")
+    if _check_run_dir(run, resume) == "finished":
         _note(f"{run} is already finished; nothing to resume")
         return read_summary(run)
-    if state == "unfinished" and not resume and _is_rank_zero():
-        raise MabeError(f"{run}: holds an unfinished run; pass --resume to continue it or choose another --out")
-    if state == "foreign":
-        raise MabeError(f"{run}: exists and is not a mabe run directory; choose another --out")
     if resume and (run / "config.yaml").is_file():
         config = _resume_config(run, config)
     config = config.model_copy(update={"run_dir": str(run)})
