@@ -25,21 +25,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from mabe.data.schema import SEED4_GROUPS
 from mabe.errors import ConfigError
 
-DEFAULT_SEED4_GROUPS: dict[str, list[str]] = {
-    "Social": [
-        "sniff",
-        "sniffgenital",
-        "sniffface",
-        "sniffbody",
-        "reciprocalsniff",
-        "approach",
-        "follow",
-    ],
-    "Mating": ["mount", "intromit", "attemptmount", "ejaculate"],
-    "Aggressive": ["attack", "chase", "chaseattack", "dominance", "defend", "flinch"],
-}
+DEFAULT_SEED4_GROUPS: dict[str, list[str]] = {k: list(v) for k, v in SEED4_GROUPS.items()}
 """seed4 groups in priority order: a frame in several groups takes the last one."""
 
 PACKAGED_CONFIGS: tuple[str, ...] = ("actions", "demo", "v5", "v6")

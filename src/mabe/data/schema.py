@@ -155,9 +155,32 @@ PAIR_ACTIONS: tuple[str, ...] = (
 ACTIONS: tuple[str, ...] = tuple(sorted(SELF_ACTIONS + PAIR_ACTIONS))
 """The 37 actions annotated somewhere in MABe 2025, sorted."""
 
+SEED4_CLASSES: tuple[str, ...] = ("Other", "Social", "Mating", "Aggressive")
+"""Classes of the reference ``seed4`` per-frame label scheme, in output order."""
+
+SEED4_GROUPS: dict[str, tuple[str, ...]] = {
+    "Social": (
+        "sniff",
+        "sniffgenital",
+        "sniffface",
+        "sniffbody",
+        "reciprocalsniff",
+        "approach",
+        "follow",
+    ),
+    "Mating": ("mount", "intromit", "attemptmount", "ejaculate"),
+    "Aggressive": ("attack", "chase", "chaseattack", "dominance", "defend", "flinch"),
+}
+"""Member actions of each non-``Other`` seed4 class, in priority order (later wins
+when several apply on one frame: Aggressive > Mating > Social). Everything else is ``Other``."""
+
 Triple = tuple[str, str, str]
 """``(agent, target, action)`` as in ``behaviors_labeled``: ``("mouse1", "mouse2", "sniff")``
 or ``("mouse1", "self", "rear")``."""
+
+
+Pair = tuple[int, int]
+"""``(agent_id, target_id)`` as integer mouse ids; ``target_id == agent_id`` for self actions."""
 
 
 def metadata_path(root: str | Path, split: str) -> Path:

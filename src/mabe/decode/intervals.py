@@ -24,23 +24,14 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 import pandas as pd
 
-from mabe.data.schema import Triple, mouse_name, target_name
+from mabe.data.schema import SUBMISSION_COLUMNS, Pair, Triple, mouse_name, target_name
 from mabe.decode.params import DecodeParams
-
-Pair = tuple[int, int]
-"""``(agent_id, target_id)`` as integers; ``target_id == agent_id`` for self actions."""
 
 Bouts = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 """``(pair_index, action_index, start_frame, stop_frame)`` arrays, one entry per bout."""
 
-OUTPUT_COLUMNS: tuple[str, ...] = (
-    "video_id",
-    "agent_id",
-    "target_id",
-    "action",
-    "start_frame",
-    "stop_frame",
-)
+OUTPUT_COLUMNS: tuple[str, ...] = SUBMISSION_COLUMNS[1:]
+"""Columns of a decoded table: a submission without ``row_id``."""
 
 
 def mask_to_intervals(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

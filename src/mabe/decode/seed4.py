@@ -22,26 +22,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from mabe.data.schema import Triple, mouse_name, target_name
+from mabe.data.schema import SEED4_CLASSES, SEED4_GROUPS, Triple, mouse_name, target_name
 from mabe.decode.intervals import Pair
 
-SEED4_CLASSES: tuple[str, ...] = ("Other", "Social", "Mating", "Aggressive")
-"""Class order of a seed4 model's output."""
 
-SEED4_GROUPS: dict[str, tuple[str, ...]] = {
-    "Social": (
-        "sniff",
-        "sniffgenital",
-        "sniffface",
-        "sniffbody",
-        "reciprocalsniff",
-        "approach",
-        "follow",
-    ),
-    "Mating": ("mount", "intromit", "attemptmount", "ejaculate"),
-    "Aggressive": ("attack", "chase", "chaseattack", "dominance", "defend", "flinch"),
-}
-"""Member actions of each non-``Other`` class."""
 
 
 def seed4_to_pair_probs(

@@ -22,11 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from mabe.data.schema import mouse_name, target_name
+from mabe.data.schema import Pair, mouse_name, target_name
 from mabe.data.types import VideoMeta
-
-Pair = tuple[int, int]
-"""``(agent_id, target_id)``, 1-based; ``target_id == agent_id`` for self actions."""
 
 
 def seed4_frame_labels(
