@@ -22,6 +22,11 @@ def set_enabled(enabled: bool) -> None:
     _ENABLED = enabled
 
 
+def bars_enabled() -> bool:
+    """Whether progress bars are drawn: enabled and stderr is a terminal."""
+    return _ENABLED and sys.stderr.isatty()
+
+
 def track(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
     """Yield from ``items`` while drawing a progress bar on stderr.
 
@@ -34,7 +39,7 @@ def track(items: Iterable[T], description: str, total: int | None = None) -> Ite
     total
         Number of items, when ``len(items)`` is not available.
     """
-    if not _ENABLED or not sys.stderr.isatty():
+    if not bars_enabled():
         # No terminal to redraw a bar on (CI logs, pipes): stay quiet.
         yield from items
         return

@@ -241,7 +241,7 @@ def fit(
     )
     datamodule = MabeDataModule(config, prepared.train_store, prepared.val_store, prepared.actions)
     own = _callbacks(config, prepared, run, ckpt_dir, rows)
-    show = progress._ENABLED if progress_bar is None else progress_bar  # noqa: SLF001
+    show = progress.bars_enabled() if progress_bar is None else progress_bar
     trainer = _trainer(config, own + list(callbacks or []), show, run)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*LeafSpec.*")  # torch 2.13 vs Lightning 2.6 pytree notice
