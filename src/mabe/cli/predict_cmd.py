@@ -20,6 +20,8 @@ def predict(
     from mabe.errors import MabeError
     from mabe.workflows.predict import predict_split
 
+    if out.is_dir():
+        raise MabeError(f"{out}: is a directory; give --out a file name such as submission.csv")
     if out.exists() and not overwrite:
         raise MabeError(f"{out}: already exists; choose another --out or pass --overwrite")
     submission = predict_split(run, data, split, which=which)

@@ -17,7 +17,7 @@ def score(
     """Score a submission exactly as the competition does (lab-averaged interval F1)."""
     from mabe.data.io import MabeDataset
     from mabe.data.submission import read_submission
-    from mabe.errors import MabeError
+    from mabe.errors import InvalidSubmission, MabeError
     from mabe.metrics import score_report
 
     if split not in ("train", "test"):
@@ -25,9 +25,14 @@ def score(
     dataset = MabeDataset(data)
     if not dataset.has_labels(split):
         raise MabeError(f"{data}: no {split}_annotation/ directory, so the {split} split cannot be scored")
+    sub = read_submission(submission)  # before the (slower) solution: a bad file fails fast
     solution = dataset.solution(split)
-    sub = read_submission(submission)
-    report = score_report(solution, sub)
+    try:
+        report = score_report(solution, sub)
+    except InvalidSubmission as exc:
+        # name the file, as every other input error does (solution problems name the dataset)
+        where = data if str(exc).startswith(("solution", "the solution")) else submission
+        raise InvalidSubmission(f"{where}: {exc}") from None
     per_lab = {str(lab): float(value) for lab, value in report.per_lab.items()}
     if as_json:
         payload = {"score": report.score, "per_lab": per_lab, "table": report.table.to_dict(orient="records")}

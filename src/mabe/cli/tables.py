@@ -20,7 +20,8 @@ def print_table(df: pd.DataFrame, title: str | None = None, floatfmt: str = ".4f
     Trailing zeros of floats are dropped (``71.5``, not ``71.5000``); cells are
     never truncated, so piped output keeps full lab and action names.
     """
-    table = Table(title=title, title_justify="left")
+    # at least as wide as the title, so that the title is never wrapped
+    table = Table(title=title, title_justify="left", min_width=len(title) if title else None)
     for col in df.columns:
         numeric = pd.api.types.is_numeric_dtype(df[col])
         table.add_column(str(col), justify="right" if numeric else "left", no_wrap=True)

@@ -28,6 +28,8 @@ def read_submission(path: str | Path) -> pd.DataFrame:
         If the file is missing, not CSV, lacks a column or has a non-integer frame.
     """
     path = Path(path)
+    if path.is_dir():
+        raise DataError(path, "is a directory, not a submission CSV file")
     if not path.is_file():
         raise DataError(path, "submission file not found")
     try:
@@ -57,6 +59,8 @@ def write_submission(df: pd.DataFrame, path: str | Path, overwrite: bool = False
     Refuses to replace an existing file unless ``overwrite`` is true.
     """
     path = Path(path)
+    if path.is_dir():
+        raise MabeError(f"{path}: is a directory; give --out a file name such as submission.csv")
     if path.exists() and not overwrite:
         raise MabeError(f"{path}: already exists; choose another --out or pass --overwrite")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -32,11 +32,14 @@ def train_run(
 
     Returns the run summary (also in ``RUN/summary.json``).
     """
-    from mabe.training.fit import fit
+    from mabe.training.fit import fit, run_state
+    from mabe.workflows.predict import decode_params_path
     from mabe.workflows.report import print_metrics
     from mabe.workflows.tune import tune_run
 
     config = resolve_train_config(data, out, config_path, list(overrides or []))
+    # --resume on a finished run changes nothing, unless it was killed while tuning
+    was_finished = resume and run_state(Path(out)) == "finished"
     summary = fit(config, out, resume=resume)
     typer.echo(
         f"trained {summary['model_type']} ({summary['parameters']:,} parameters, "
@@ -51,7 +54,7 @@ def train_run(
             f"majority-class baseline macro-F1 {baseline['macro_f1']:.4f} vs model "
             f"{best.get('macro_f1', float('nan')):.4f}"
         )
-    if tune:
+    if tune and not (was_finished and decode_params_path(out).is_file()):
         result = tune_run(out, data)
         typer.echo(str(result))
     return summary
