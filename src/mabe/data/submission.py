@@ -7,14 +7,13 @@ agents as ``mouseN``, targets ``mouseM`` or ``self`` and exclusive stops.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from mabe.data.schema import SUBMISSION_COLUMNS
 from mabe.errors import DataError, MabeError
+from mabe.fileio import atomic_write_text
 
 _INT_COLUMNS = ("row_id", "video_id", "start_frame", "stop_frame")
 
@@ -64,12 +63,4 @@ def write_submission(df: pd.DataFrame, path: str | Path, overwrite: bool = False
     if path.exists() and not overwrite:
         raise MabeError(f"{path}: already exists; choose another --out or pass --overwrite")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as handle:
-            df[list(SUBMISSION_COLUMNS)].to_csv(handle, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_text(path, df[list(SUBMISSION_COLUMNS)].to_csv(index=False))

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mabe.errors import ConfigError
+from mabe.fileio import atomic_write_text
 
 _FIELDS = ("default_threshold", "thresholds", "smoothing", "min_length", "max_gap")
 
@@ -135,7 +136,7 @@ class DecodeParams:
 
     def save(self, path: str | Path) -> None:
         """Write the parameters as JSON to ``path``."""
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
+        atomic_write_text(path, json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
 
     @classmethod
     def load(cls, path: str | Path) -> DecodeParams:

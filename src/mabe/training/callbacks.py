@@ -19,6 +19,7 @@ from typing import Any
 import lightning as L
 from lightning.pytorch.callbacks import Callback
 
+from mabe.fileio import atomic_write_text
 from mabe.training.module import MONITOR, BehaviourModule
 
 BASE_COLUMNS: tuple[str, ...] = (
@@ -37,13 +38,6 @@ def metric_columns(class_names: list[str]) -> list[str]:
     """Columns of ``metrics.csv``: :data:`BASE_COLUMNS` then ``val_{f1,precision,recall}/<class>``."""
     per_class = [f"val_{kind}/{name}" for name in class_names for kind in ("f1", "precision", "recall")]
     return [*BASE_COLUMNS, *per_class, "epoch_time_sec"]
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and ``os.replace``."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def read_metrics_csv(path: Path) -> list[dict[str, str]]:

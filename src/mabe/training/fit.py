@@ -28,7 +28,8 @@ import torch
 from mabe import progress
 from mabe.config import Config, dump_config, load_config
 from mabe.errors import ConfigError, MabeError
-from mabe.training.callbacks import EpochRecorder, RunCheckpoints, atomic_write_text, read_metrics_csv
+from mabe.fileio import atomic_write_text
+from mabe.training.callbacks import EpochRecorder, RunCheckpoints, read_metrics_csv
 from mabe.training.datamodule import MabeDataModule
 from mabe.training.inference import checkpoint_dir, read_checkpoint
 from mabe.training.module import MONITOR, BehaviourModule
@@ -52,10 +53,15 @@ def _note(message: str) -> None:
 
 
 class _DropTips(logging.Filter):
-    """Hide Lightning's advertising tips ("💡 Tip: ...") from the run's output."""
+    """Hide Lightning's tips ("💡 Tip: ...") and hardware banners from the run's output.
+
+    The device actually used is in the run's summary line and ``summary.json``.
+    """
+
+    _BANNERS = ("💡", "GPU available", "TPU available", "HPU available", "`Trainer.fit` stopped")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("💡")
+        return not str(record.msg).startswith(self._BANNERS)
 
 
 def _quiet_lightning() -> None:

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from mabe.training.callbacks import RunCheckpoints, atomic_write_text, metric_columns, read_metrics_csv
+from mabe.fileio import atomic_write_text
+from mabe.training.callbacks import RunCheckpoints, metric_columns, read_metrics_csv
 
 
 class _FakeTrainer:
