@@ -6,7 +6,7 @@ Pair features (``actions`` scheme): :func:`build_pair_features`, one
 ``(frames, D_PAIR)`` block per ordered (agent, target) pair of :func:`video_pairs`.
 """
 
-from mabe.features.anchors import ANCHORS, anchor_points, resolve_anchors
+from mabe.features.anchors import ANCHORS, anchor_points, body_axis_parts, pose_anchors, resolve_anchors
 from mabe.features.frame import (
     FRAME_FEATURE_SETS,
     build_frame_features,
@@ -49,6 +49,7 @@ __all__ = [
     "RELATION_FEATURES",
     "SPEED_CLIP",
     "anchor_points",
+    "body_axis_parts",
     "angular_velocity",
     "build_frame_features",
     "build_pair_features",
@@ -59,6 +60,7 @@ __all__ = [
     "motion_features",
     "normalize_pose",
     "pair_features",
+    "pose_anchors",
     "raw_features",
     "resolve_anchors",
     "resolve_pix_per_cm",

@@ -5,11 +5,14 @@ Labs name their keypoints differently (``nose`` vs ``head`` vs eight
 :func:`resolve_anchors` maps a lab's names onto a fixed set of anchors by
 name with fallbacks, so pair features have the same meaning and width for
 every lab. Names it does not know contribute only through the centroid
-(the ``body_center`` fallback) and the keypoint spread.
+(the ``body_center`` fallback) and the keypoint spread, unless the pose is
+available: :func:`pose_anchors` then takes a nose and tail base that no name
+gives from the direction the mice walk (:func:`body_axis_parts`).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -156,3 +159,113 @@ def anchor_points(coords: np.ndarray, indices: Sequence[int]) -> np.ndarray:
     total = np.where(ok, picked, 0.0).sum(axis=-2)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, total / count, np.nan)
+
+
+AXIS_MIN_SPEED_CM_S = 5.0
+"""Frames where a mouse's centroid moves at least this fast show which end is its front."""
+AXIS_MIN_MOVING_S = 1.0
+"""Seconds of moving (frame, mouse) samples needed before :func:`body_axis_parts` guesses anything."""
+AXIS_MIN_CM = 0.5
+"""The front and back parts must lie at least this far apart along the direction of motion."""
+_AXIS_HALF_SPAN_S = 0.1
+
+
+def body_axis_parts(coords_cm: np.ndarray, fps: float) -> tuple[int, int] | None:
+    """The front-most and back-most body part, from how the mice move.
+
+    Mice walk forwards: on frames where a mouse's keypoint centroid moves
+    faster than :data:`AXIS_MIN_SPEED_CM_S`, each body part's offset from the
+    centroid is projected on the direction of motion, and the median over
+    frames and mice is taken (at least :data:`AXIS_MIN_MOVING_S` seconds of
+    such samples are needed). The part furthest ahead is the front (nose or head), the
+    one furthest behind the back (tail base, or the tail tip when tracked).
+
+    Parameters
+    ----------
+    coords_cm
+        ``(frames, mice, body_parts, 2)`` in cm, NaN where missing.
+    fps
+        Frames per second.
+
+    Returns
+    -------
+    tuple or None
+        ``(front, back)`` body-part indices, or ``None`` when the video has
+        too little motion (or fewer than two parts) to tell.
+
+    Examples
+    --------
+    >>> t = np.arange(30.0)
+    >>> mouse = np.stack([np.stack([t + 3, 0 * t], 1), np.stack([t, 0 * t], 1),
+    ...                   np.stack([t - 3, 0 * t], 1)], axis=1)      # front, middle, back along +x
+    >>> body_axis_parts(mouse[:, None] * 0.5, fps=30.0)
+    (0, 2)
+    """
+    from mabe.features.temporal import time_derivative
+
+    coords = np.asarray(coords_cm, dtype=np.float64)
+    if coords.ndim != 4 or coords.shape[-1] != 2:
+        raise ValueError(f"coords_cm must have shape (frames, mice, body_parts, 2), got {coords.shape}")
+    if coords.shape[2] < 2 or coords.shape[0] < 2:
+        return None
+    centroid = anchor_points(coords, range(coords.shape[2]))  # (F, M, 2)
+    velocity = time_derivative(centroid, fps, half_span_s=_AXIS_HALF_SPAN_S)
+    speed = np.sqrt((velocity**2).sum(axis=-1))
+    moving = np.isfinite(speed) & (speed >= AXIS_MIN_SPEED_CM_S)
+    needed = max(3, int(np.ceil(AXIS_MIN_MOVING_S * fps)))
+    if moving.sum() < needed:
+        return None
+    direction = velocity[moving] / speed[moving][:, None]  # (S, 2)
+    offsets = coords[moving] - centroid[moving][:, None, :]  # (S, B, 2)
+    projection = (offsets * direction[:, None, :]).sum(axis=-1)  # (S, B)
+    counts = np.isfinite(projection).sum(axis=0)
+    if (counts < needed).all():
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+        middle = np.where(counts >= needed, np.nanmedian(projection, axis=0), np.nan)
+    front, back = int(np.nanargmax(middle)), int(np.nanargmin(middle))
+    if front == back or middle[front] - middle[back] < AXIS_MIN_CM:
+        return None
+    return front, back
+
+
+def pose_anchors(coords_cm: np.ndarray, body_parts: Sequence[str], fps: float) -> dict[str, tuple[int, ...]]:
+    """:func:`resolve_anchors`, with a missing nose or tail base found from the pose.
+
+    Body parts with unfamiliar names (``kp0``, ``p1``, ...) give no ``nose``
+    and no ``tail_base`` by name, and so no heading. When either is missing
+    it is taken from :func:`body_axis_parts` (the front-most / back-most part
+    while the mice walk); anchors resolved by name are never changed.
+
+    Parameters
+    ----------
+    coords_cm
+        ``(frames, mice, body_parts, 2)`` in cm, NaN where missing.
+    body_parts
+        Names of the body-part axis.
+    fps
+        Frames per second.
+
+    Examples
+    --------
+    >>> t = np.arange(30.0)
+    >>> mouse = np.stack([np.stack([t + 3, 0 * t], 1), np.stack([t - 3, 0 * t], 1)], axis=1)
+    >>> anchors = pose_anchors(mouse[:, None] * 0.5, ["p", "q"], fps=30.0)
+    >>> anchors["nose"], anchors["tail_base"]
+    ((0,), (1,))
+    """
+    anchors = resolve_anchors(body_parts)
+    need_nose, need_tail = not anchors["nose"], not anchors["tail_base"]
+    if not (need_nose or need_tail):
+        return anchors
+    axis = body_axis_parts(coords_cm, fps)
+    if axis is None:
+        return anchors
+    front, back = axis
+    out = dict(anchors)
+    if need_nose and (front,) != anchors["tail_base"]:
+        out["nose"] = (front,)
+    if need_tail and (back,) != out["nose"]:
+        out["tail_base"] = (back,)
+    return out

@@ -1,8 +1,9 @@
 """Pair features for the ``actions`` label scheme: one row per frame per ordered (agent, target).
 
 The width :data:`D_PAIR` is the same for every lab: body parts are mapped to
-semantic anchors (:mod:`mabe.features.anchors`), so a lab tracking 4 points
-and one tracking 18 produce the same columns. Everything is in cm, cm/s and
+semantic anchors (:mod:`mabe.features.anchors`; by name, or from how the
+mice move when the names are unfamiliar), so a lab tracking 4 points and one
+tracking 18 produce the same columns. Everything is in cm, cm/s and
 rad/s, angles as (sin, cos), and egocentric to the agent (origin at its body
 centre, x towards its nose), so the features do not change when the whole
 scene is shifted or rotated. Column groups, in order:
@@ -30,7 +31,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from mabe.data.types import Pose, VideoMeta
-from mabe.features.anchors import anchor_points, resolve_anchors
+from mabe.features.anchors import anchor_points, pose_anchors
 from mabe.features.missing import interpolate_gaps
 from mabe.features.mouse import OWN_FEATURES, MouseSignals, mouse_signals, nearest_other_distance
 from mabe.features.normalize import normalize_pose
@@ -278,7 +279,9 @@ def pair_features(
         NaN where missing. Bridge short gaps first with
         :func:`~mabe.features.missing.interpolate_gaps` (as :func:`build_pair_features` does).
     body_parts
-        Names of the body-part axis (any names; see :func:`~mabe.features.anchors.resolve_anchors`).
+        Names of the body-part axis (any names: anchors are resolved by name,
+        and a nose / tail base that no name gives is found from the pose, see
+        :func:`~mabe.features.anchors.pose_anchors`).
     agent, target
         Mouse slot indices (0-based); ``agent == target`` for self actions.
     fps
@@ -307,7 +310,7 @@ def pair_features(
     for name, slot in (("agent", agent), ("target", target)):
         if not 0 <= int(slot) < n_mice:
             raise ValueError(f"{name} slot {slot} out of range for {n_mice} mice (0-based)")
-    anchors = resolve_anchors(body_parts)
+    anchors = pose_anchors(coords_cm, body_parts, fps)
     agent_signals = mouse_signals(coords_cm[:, agent], anchors, fps)
     is_self = int(agent) == int(target)
     target_signals = agent_signals if is_self else mouse_signals(coords_cm[:, target], anchors, fps)
@@ -373,7 +376,7 @@ def build_pair_features(
     out = np.empty((len(pairs), n_frames, D_PAIR), dtype=np.float32)
     if not pairs:
         return out
-    anchors = resolve_anchors(pose.body_parts)
+    anchors = pose_anchors(coords, pose.body_parts, fps)
     # every mouse's signals once (all are needed for the nearest-other distance anyway)
     signals = [mouse_signals(coords[:, m], anchors, fps) for m in range(n_mice)]
     centers = np.stack([s.center for s in signals], axis=1)
