@@ -153,8 +153,19 @@ def prepare(config: Config) -> Prepared:
     val_store = train_store if val_is_train else _store(dataset, val_metas, resolved, input_dim, actions, "validation")
     if not len(window_index(train_store, config.sequence_length, config.train_stride, config.is_seed4)):
         raise DataError(dataset.root / "train.csv", "no training window has a supervised frame")
+    if not positive_points(train_store, config, len(actions)) and (
+        val_is_train or not positive_points(val_store, config, len(actions))
+    ):
+        raise DataError(
+            dataset.root / "train_annotation",
+            "no labelled video has an annotated bout of a whitelisted behaviour: nothing to learn",
+        )
     if not len(window_index(val_store, config.sequence_length, None, config.is_seed4)):
         val_store, val_is_train = train_store, True  # nothing to score in the held-out videos
+    elif not val_is_train and not positive_points(val_store, config, len(actions)):
+        # held-out videos without a single bout (e.g. a few seconds long) give a validation
+        # score stuck at 0, so the first epoch would be "best" and decoding could not be tuned
+        val_store, val_is_train = train_store, True
     prepared = Prepared(
         resolved,
         dataset,
@@ -170,6 +181,13 @@ def prepare(config: Config) -> Prepared:
     )
     prepared.loss_weights = loss_weights(prepared)
     return prepared
+
+
+def positive_points(store: SampleStore, config: Config, n_actions: int) -> int:
+    """Supervised grid points labelled with a behaviour (seed4: not ``Other``) in a store."""
+    if config.is_seed4:
+        return int(sum(int((s.labels > 0).sum()) for s in store.samples if s.labels is not None))
+    return int(action_counts(store, n_actions)[0].sum())
 
 
 def action_counts(store: SampleStore, n_actions: int) -> tuple[np.ndarray, np.ndarray]:
