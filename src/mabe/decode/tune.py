@@ -90,6 +90,9 @@ def decode_videos(videos: Sequence[VideoProbs], params: DecodeParams) -> pd.Data
         )
         for v in videos
     ]
+    # videos without a bout give empty tables whose video_id column is float; pandas
+    # concatenation would turn every video_id into a float that matches no solution row
+    frames = [f for f in frames if len(f)] or frames[:1]
     table = pd.concat(frames, ignore_index=True) if frames else bouts_to_frame(
         (np.zeros(0, np.int64),) * 4, [], [], None
     )
