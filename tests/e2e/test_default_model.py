@@ -1,0 +1,131 @@
+"""The recommended default model on an awkward dataset: train, tune, predict, check the submission.
+
+The dataset mixes 3-4-mouse videos (AdaptableSnail), 10 fps (JovialSwallow),
+120 fps (LyricalHare) and 4 body parts (GroovyShrew); every body part is
+renamed to ``kp0..kpN`` (so no anchor resolves by name) and every third video
+is cut to a dozen frames. ``mabe train`` without a config must get through
+all of it and ``mabe predict`` must write a valid submission.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mabe.data.io import MabeDataset
+from mabe.data.validate import validate_dataset
+
+LABS = ["AdaptableSnail", "JovialSwallow", "LyricalHare", "GroovyShrew"]
+SHORT_FRAMES = 12
+QUICK = [
+    "epochs=2",
+    "max_windows_per_epoch=96",
+    "conv_channels=[16]",
+    "lstm_hidden=16",
+    "batch_size=32",
+    "early_stopping_patience=0",
+]
+"""Overrides that only shrink the recommended config (its features, windows and decoding stay)."""
+
+pytestmark = pytest.mark.slow
+
+
+def make_odd(src: Path, dst: Path, short_every: int = 3, short_frames: int = SHORT_FRAMES) -> None:
+    """Copy a dataset, renaming body parts to ``kp<i>`` and cutting every ``short_every``-th video.
+
+    Tracking, annotations (clipped to the kept frames, empty bouts dropped) and
+    ``video_duration_sec`` stay consistent, so the copy still validates.
+    """
+    shutil.copytree(src, dst)
+    for split in ("train", "test"):
+        meta = pd.read_csv(dst / f"{split}.csv")
+        for i, row in meta.iterrows():
+            parts = json.loads(row["body_parts_tracked"])
+            rename = {p: f"kp{k}" for k, p in enumerate(parts)}
+            meta.at[i, "body_parts_tracked"] = json.dumps([rename[p] for p in parts])
+            tracking = dst / f"{split}_tracking" / row["lab_id"] / f"{row['video_id']}.parquet"
+            frame = pd.read_parquet(tracking)
+            frame["bodypart"] = frame["bodypart"].map(rename)
+            short = i % short_every == 0
+            if short:
+                frame = frame[frame["video_frame"] < short_frames]
+                meta.at[i, "video_duration_sec"] = short_frames / float(row["frames_per_second"])
+            frame.to_parquet(tracking, index=False)
+            annotation = dst / f"{split}_annotation" / row["lab_id"] / f"{row['video_id']}.parquet"
+            if short and annotation.is_file():
+                ann = pd.read_parquet(annotation)
+                ann["stop_frame"] = ann["stop_frame"].clip(upper=short_frames).astype(ann["stop_frame"].dtype)
+                ann[ann["start_frame"] < ann["stop_frame"]].to_parquet(annotation, index=False)
+        meta.to_csv(dst / f"{split}.csv", index=False)
+
+
+@pytest.fixture(scope="module")
+def odd_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from mabe.data.synth import synthesize
+
+    root = tmp_path_factory.mktemp("odd")
+    synthesize(root / "plain", n_videos=10, seed=3, labs=LABS, minutes=0.5, test_fraction=0.4, progress=False)
+    make_odd(root / "plain", root / "data")
+    return root / "data"
+
+
+def test_odd_dataset_is_what_it_claims(odd_dataset: Path) -> None:
+    assert validate_dataset(odd_dataset, progress=False) == []
+    ds = MabeDataset(odd_dataset)
+    metas = ds.metas("train") + ds.metas("test")
+    assert {m.lab_id for m in metas} == set(LABS)
+    assert max(m.n_mice for m in metas) >= 3
+    assert {m.fps for m in metas} >= {10.0} and max(m.fps for m in metas) >= 119
+    assert all(all(p.startswith("kp") for p in m.body_parts) for m in metas)
+    frames = [ds.load_pose(m).n_frames for m in metas]
+    assert min(frames) == SHORT_FRAMES and max(frames) > 10 * SHORT_FRAMES
+    test_frames = [ds.load_pose(m).n_frames for m in ds.metas("test")]
+    assert min(test_frames) == SHORT_FRAMES and max(test_frames) > SHORT_FRAMES
+
+
+def test_default_model_trains_and_predicts_on_odd_data(odd_dataset: Path, tmp_path: Path) -> None:
+    from mabe.metrics import check_submission, score_report
+    from mabe.training.inference import load_trained, predict_video
+    from mabe.workflows.baselines import prior_baseline
+    from mabe.workflows.predict import load_decode_params, predict_split
+    from mabe.workflows.train import train_run
+
+    run = tmp_path / "run"
+    summary = train_run(odd_dataset, run, config_path=None, overrides=QUICK, tune=True)
+    assert summary["model_type"] == "tcn_bilstm" and summary["label_scheme"] == "actions"
+    headline = ("val_loss", "val_accuracy", "val_macro_f1")  # per-class values are NaN for absent classes
+    assert all(math.isfinite(float(summary["best_metrics"][k])) for k in headline)
+    params = load_decode_params(run)
+    assert (run / "decode.json").is_file()
+    assert all(0 < t <= 1 for lab in params.thresholds.values() for t in lab.values())
+
+    ds = MabeDataset(odd_dataset)
+    model, config, info = load_trained(run)
+    for meta in ds.metas("test"):
+        video = ds.load_video(meta)
+        pred = predict_video(model, config, info, video)
+        assert pred.probs.shape[:2] == (video.n_frames, meta.n_mice**2)
+        assert np.isfinite(pred.probs).all()
+        assert ((pred.probs >= 0) & (pred.probs <= 1)).all()
+
+    submission = predict_split(run, odd_dataset, "test")
+    check_submission(submission)
+    metas = {m.video_id: m for m in ds.metas("test")}
+    frames = {v: ds.load_pose(m).n_frames for v, m in metas.items()}
+    for row in submission.itertuples():
+        meta = metas[row.video_id]
+        assert (row.agent_id, row.target_id, row.action) in set(meta.behaviors_labeled)
+        assert 0 <= row.start_frame < row.stop_frame <= frames[row.video_id]
+    # the long test videos get predictions; the score is a number
+    long_videos = {v for v, n in frames.items() if n > SHORT_FRAMES and metas[v].behaviors_labeled}
+    assert long_videos and long_videos <= set(submission["video_id"])
+    solution = ds.solution("test", progress=False)
+    report = score_report(solution, submission)
+    assert 0.0 <= report.score <= 1.0
+    assert math.isfinite(score_report(solution, prior_baseline(odd_dataset, "test")).score)
