@@ -6,12 +6,18 @@ single line on stderr with exit code 2 and no traceback unless ``--debug``.
 
 from __future__ import annotations
 
+import os
 import sys
 
-import typer
+# OpenMP threads that spin while waiting make torch 80-160x slower when another
+# process holds a core (measured on 2 shared cores, benchmarks/README.md).
+# Must be set before torch is imported; an explicit user setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from mabe import __version__, progress
-from mabe.errors import MabeError
+import typer  # noqa: E402
+
+from mabe import __version__, progress  # noqa: E402
+from mabe.errors import MabeError  # noqa: E402
 
 app = typer.Typer(
     name="mabe",

@@ -237,7 +237,7 @@ def tracking_value_problems(frame: pd.DataFrame) -> list[str]:
     blank = [i for i, name in enumerate(names) if not str(name).strip()]
     empty = (codes < 0) | np.isin(codes, blank)
     problems += _rows_problem(frame, empty, "bodypart is empty", key)
-    dup = pd.DataFrame({"f": frames, "m": mice, "p": codes}).duplicated().to_numpy()
+    dup = _duplicated_keys(frames, mice, codes, len(names))
     if dup.any():
         i = _first(dup)
         same = (frames == frames[i]) & (mice == mice[i]) & (codes == codes[i])
@@ -246,6 +246,28 @@ def tracking_value_problems(frame: pd.DataFrame) -> list[str]:
             f"first: {_describe_row(frame, i, key)} repeats row {_first(same) + 1}"
         )
     return problems
+
+
+def _duplicated_keys(frames: np.ndarray, mice: np.ndarray, codes: np.ndarray, n_names: int) -> np.ndarray:
+    """Rows repeating an earlier (frame, mouse, body part), like ``DataFrame.duplicated``.
+
+    Counting one integer key per row with ``np.bincount`` is ~10x faster than
+    pandas on million-row files; only when a repeat exists (rare) is the
+    slower exact marking done. Falls back to pandas when the key range is huge.
+    """
+    n = len(frames)
+    if n == 0:
+        return np.zeros(0, bool)
+    f = frames.astype(np.int64) - int(frames.min())
+    m = mice.astype(np.int64) - int(mice.min())
+    p = codes.astype(np.int64) + 1
+    span_m, span_p = int(m.max()) + 1, n_names + 1
+    size = (int(f.max()) + 1) * span_m * span_p
+    if size <= 8 * n + 1_000_000:
+        key = (f * span_m + m) * span_p + p
+        if np.bincount(key, minlength=size).max() <= 1:
+            return np.zeros(n, bool)
+    return pd.DataFrame({"f": frames, "m": mice, "p": codes}).duplicated().to_numpy()
 
 
 # ------------------------------------------------------------------ annotations

@@ -352,3 +352,17 @@ def test_split_without_metadata(tiny):
     assert ds.splits() == ["train"]
     with pytest.raises(DataError, match="test.csv: file not found"):
         ds.metas("test")
+
+
+def test_fast_duplicate_marking_matches_pandas_on_random_rows():
+    import numpy as np
+    import pandas as pd
+
+    from mabe.data.checks import _duplicated_keys
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        n = int(rng.integers(0, 200))
+        frames, mice, codes = rng.integers(-3, 20, n), rng.integers(0, 6, n), rng.integers(-1, 5, n)
+        expected = pd.DataFrame({"f": frames, "m": mice, "p": codes}).duplicated().to_numpy()
+        assert (_duplicated_keys(frames, mice, codes, 5) == expected).all()
