@@ -471,7 +471,9 @@ def recommended_config(dataset: Any, overrides: list[str] | None = None) -> Conf
     """The default config of ``mabe train`` without ``--config``: actions scheme, sized to the data.
 
     Starts from the packaged ``actions.yaml`` and scales the model, window
-    budget and epochs with the number of labelled training frames.
+    budget and epochs with the number of labelled training frames on the
+    config's time grid (``fps``), i.e. the frames the model actually sees:
+    a 120 fps video counts as much as a 30 fps one of the same length.
 
     Parameters
     ----------
@@ -484,8 +486,8 @@ def recommended_config(dataset: Any, overrides: list[str] | None = None) -> Conf
 
     ds = dataset if isinstance(dataset, MabeDataset) else MabeDataset(dataset)
     metas = [m for m in ds.metas("train") if m.behaviors_labeled]
-    frames = sum(_meta_frames(m) for m in metas)
     values = _read_file(packaged_config_path("actions"))
+    frames = sum(_meta_frames(m, values.get("fps"), values.get("frame_gap") or 1) for m in metas)
     values.update(_size_for(frames, len(metas)))
     values["data_dir"] = str(ds.root) if hasattr(ds, "root") else None
     sources = {k: "recommended config" for k in values}
@@ -496,11 +498,12 @@ def recommended_config(dataset: Any, overrides: list[str] | None = None) -> Conf
     return validate_config(values, sources, default_source="recommended config")
 
 
-def _meta_frames(meta: Any) -> int:
+def _meta_frames(meta: Any, fps: float | None = None, frame_gap: int = 1) -> int:
+    """Time-grid points of a video: its duration at ``fps`` (native when None), every ``frame_gap``-th."""
     duration = float(getattr(meta, "duration_sec", float("nan")))
     if duration != duration:  # NaN: assume ten minutes
         duration = 600.0
-    return int(duration * float(meta.fps))
+    return int(duration * float(fps or meta.fps) / max(int(frame_gap), 1))
 
 
 def _size_for(frames: int, n_videos: int) -> dict[str, Any]:
