@@ -75,6 +75,10 @@ def _register() -> None:
     app.command("predict")(predict_cmd.predict)
     app.command("score")(score_cmd.score)
     app.command("demo")(demo_cmd.demo)
+    from mabe.cli import export_cmd, import_cmd  # issue 8: import / export for review
+
+    app.command("import")(import_cmd.import_)
+    app.command("export")(export_cmd.export)
 
 
 _register()
