@@ -201,7 +201,7 @@ def load_recording(
     except Exception as exc:  # noqa: BLE001 - movement raises many kinds; report one line
         message = " ".join(str(exc).split()) or type(exc).__name__
         raise DataError(
-            path, f"not readable as a {software} file ({message})"
+            path, f"not readable as {software} output ({message})"
         ) from None
     file_fps = ds.attrs.get("fps") if software == "NWB" else None
     rate = _resolve_fps(path, None if file_fps is None else float(file_fps), fps)
