@@ -311,7 +311,11 @@ def test_a_killed_import_leaves_the_dataset_unchanged(tmp_path: Path) -> None:
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     done = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, timeout=120
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == -9, done.stderr.decode()[-500:]
     assert snapshot(data) == before
