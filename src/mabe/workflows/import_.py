@@ -23,9 +23,9 @@ from mabe.data import schema
 from mabe.data.importers import boris, frames, intervals, labels, sources
 from mabe.data.importers.commit import appended_csv, commit, staging_dir
 from mabe.data.importers.metadata_row import metadata_row
+from mabe.data.importers.parquet import write_annotations, write_tracking
 from mabe.data.importers.pose import PoseRecording, load_recording
 from mabe.data.metadata import check_metadata, parse_lab_id
-from mabe.data.synth.writer import tracking_table, write_annotations, write_tracking
 from mabe.errors import DataError, MabeError
 from mabe.progress import track
 
@@ -202,11 +202,7 @@ def _stage_piece(
         )
     n_tracked = int(np.flatnonzero(present.any(axis=(1, 2)))[-1]) + 1
     path = schema.tracking_path(stage, piece.split, lab, piece.video_id)
-    blocks = (
-        tracking_table(a, coords[a : a + 4096], present[a : a + 4096], rec.keypoints)
-        for a in range(0, len(coords), 4096)
-    )
-    return write_tracking(path, blocks), n_tracked
+    return write_tracking(path, coords, rec.keypoints), n_tracked
 
 
 def import_poses(
