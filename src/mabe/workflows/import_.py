@@ -256,6 +256,8 @@ def import_poses(
         )
     if not pose_files:
         raise MabeError("no pose file given")
+    if options.test_last and options.split_minutes is None:
+        raise MabeError("--test-last needs --split-minutes (it picks among the pieces of a recording)")
     ids, seen, _ = _existing_state(root)
     created = not root.exists() or not any(root.iterdir())
     paths = [Path(p).expanduser().resolve() for p in pose_files]

@@ -259,6 +259,8 @@ def test_split_minutes_cuts_a_recording_into_train_and_test_videos(
         set(m.behaviors_labeled) == whitelist
         for m in ds.metas("train") + ds.metas("test")
     )
+    with pytest.raises(MabeError, match="--test-last needs --split-minutes"):
+        import_poses([tmp_path / "long_DLC.csv"], tmp_path / "e", opts(test_last=1))
     with pytest.raises(MabeError, match="--test-last 5 leaves no video"):
         import_poses(
             [tmp_path / "long_DLC.csv"],
