@@ -59,7 +59,9 @@ def _register() -> None:
         demo_cmd,
         evaluate_cmd,
         info_cmd,
+        plot_cmd,
         predict_cmd,
+        report_cmd,
         score_cmd,
         synth_cmd,
         train_cmd,
@@ -75,6 +77,8 @@ def _register() -> None:
     app.command("predict")(predict_cmd.predict)
     app.command("score")(score_cmd.score)
     app.command("demo")(demo_cmd.demo)
+    app.command("report")(report_cmd.report)
+    app.add_typer(plot_cmd.app, name="plot")
 
 
 _register()
