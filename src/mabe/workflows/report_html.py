@@ -106,6 +106,14 @@ def _duration(seconds: object) -> str:
     return f"{h}h {m:02d}m {sec:02d}s" if h else f"{m}m {sec:02d}s" if m else f"{s:.1f}s"
 
 
+def _member_text(member: object) -> str:
+    if not isinstance(member, dict):
+        return str(member)
+    folds = member.get("folds")
+    n = len(folds) if isinstance(folds, (list, tuple)) else folds
+    return f"{member.get('name')} ({member.get('kind')}, {n} folds)"
+
+
 def run_summary(run_dir: str | Path) -> pd.DataFrame:
     """Key facts of a run as ``item, value`` rows (model, epochs, time, ensemble members).
 
@@ -117,11 +125,7 @@ def run_summary(run_dir: str | Path) -> pd.DataFrame:
     rows: list[tuple[str, str]] = [("run", str(run))]
     if ensemble:
         members = ensemble.get("members") or []
-        text = ", ".join(
-            f"{m.get('name')} ({m.get('kind')}, {len(m.get('folds') or []) or m.get('folds')} folds)"
-            if isinstance(m, dict) else str(m)
-            for m in members
-        )
+        text = ", ".join(_member_text(m) for m in members)
         rows.append(("ensemble members", text or "?"))
     for key, label in (
         ("status", "status"), ("model_type", "model"), ("label_scheme", "label scheme"),
@@ -302,17 +306,22 @@ def _prediction_sections(report, figs, run, dataset, metas, split, video, which,
 
     result = predict_split_report(run, dataset.root, split, which)
     table, videos = result.table, result.videos
-    solution = dataset.solution(split, progress=False) if dataset.has_labels(split) else None
+    solution = None
+    labelled = set(videos.loc[videos["labelled"], "video_id"])
+    if labelled and dataset.has_labels(split):
+        # only videos with a whitelist have labels worth comparing to
+        solution = dataset.solution(split, progress=False)
+        solution = solution[solution["video_id"].isin(labelled)].reset_index(drop=True)
     sections: list[Section] = []
 
     # scores
     if solution is None:
-        report.notes.append(f"The '{split}' split has no labels: no scores, ethograms show predictions only.")
+        report.notes.append(f"The '{split}' split has no labels (or no behaviors_labeled): no scores; ethograms show predictions only.")
     else:
         try:
             scored = score_report(solution, table)
             report.scores = score_table(scored.table)
-            text = f"MABe score {scored.score:.4f} on {len(videos)} {split} videos (mean over labs of the mean F over actions)."
+            text = f"MABe score {scored.score:.4f} on the {len(labelled)} labelled {split} videos (mean over labs of the mean F over actions)."
             sections.append(Section("Scores per lab and action", text=text,
                                     tables=[report.scores.round(4)],
                                     figures=[figs.add("scores", score_bars(report.scores))]))
@@ -336,7 +345,7 @@ def _prediction_sections(report, figs, run, dataset, metas, split, video, which,
     names = []
     for vid in shown:
         meta = metas[vid]
-        true = solution[solution["video_id"] == vid] if solution is not None else None
+        true = solution[solution["video_id"] == vid] if solution is not None and vid in labelled else None
         fig = ethogram(table[table["video_id"] == vid], meta.fps, int(n_frames[vid]), true,
                        title=f"video {vid} ({meta.lab_id}): {'true vs ' if true is not None else ''}predicted bouts")
         names.append(figs.add(f"ethogram_{vid}", fig))
