@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -35,6 +37,7 @@ def ethogram(
     n_frames: int | None = None,
     true: pd.DataFrame | None = None,
     title: str = "Ethogram",
+    annotated: Iterable[tuple[str, str]] | None = None,
 ) -> Figure:
     """True and predicted bouts of one video as coloured bars on a time axis in seconds.
 
@@ -52,6 +55,11 @@ def ethogram(
         Labelled bouts in the same columns, or ``None`` when the video has no labels.
     title
         Figure title.
+    annotated
+        ``(agent, target)`` pairs that were annotated at all (from
+        ``behaviors_labeled``); the "true" lane of any other pair is greyed
+        out and labelled "not annotated" (absent bouts there are unknown,
+        not negative). ``None``: every pair counts as annotated.
 
     Returns
     -------
@@ -84,9 +92,12 @@ def ethogram(
     if not lanes:
         empty_note(ax, "no bouts, true or predicted")
         return fig
+    known = None if annotated is None else {(str(a), str(t)) for a, t in annotated}
     shown: dict[str, None] = {}
     for row, (pair, kind) in enumerate(lanes):
         y = len(lanes) - 1 - row
+        if kind == "true" and known is not None and pair not in known:
+            ax.axhspan(y - 0.45, y + 0.45, facecolor="#f0f0f0", edgecolor="#cccccc", hatch="//", lw=0)
         source = true if kind == "true" else predicted
         rows = source[(source["agent_id"].astype(str) == pair[0]) & (source["target_id"].astype(str) == pair[1])]
         for action, group in rows.groupby("action", sort=True):
@@ -101,7 +112,9 @@ def ethogram(
     labels = []
     for pair, kind in lanes:
         name = f"{pair[0]} → {pair[1]}"
-        labels.append(f"{name}  {kind}" if kind == "true" or not has_truth else kind)
+        if kind == "true" and known is not None and pair not in known:
+            kind = "not annotated"
+        labels.append(f"{name}  {kind}" if kind != "predicted" or not has_truth else kind)
     ax.set_yticks(np.arange(len(lanes))[::-1], labels, fontsize=9)
     ax.set_ylim(-0.6, len(lanes) - 0.4)
     ax.set_xlim(0, end / fps)

@@ -9,7 +9,7 @@ bouts exactly 26 frames apart. :func:`degenerate_decoding` looks for
   suspiciously regular spacing (most gaps identical);
 * ``never``: an action the model predicts never appears;
 * ``dominant``: an action covers more than half of a video's frames for one
-  (agent, target).
+  (agent, target) (one finding per video and action, however many pairs).
 """
 
 from __future__ import annotations
@@ -108,6 +108,7 @@ def degenerate_decoding(
             found.append(_finding("one_frame", action, f"{ones} of {n} {action} bouts last a single frame"))
     # regular spacing and dominance, per key
     keys = ["video_id", "agent_id", "target_id", "action"]
+    dominant: dict[tuple, list[tuple[float, str, str]]] = {}
     for (video, agent, target, action), rows in sub.groupby(keys, sort=True):
         starts = np.sort(rows["start_frame"].to_numpy(dtype=np.int64))
         where = f"video {video} {agent} → {target}"
@@ -126,11 +127,18 @@ def degenerate_decoding(
         if total:
             covered = _covered(rows["start_frame"].to_numpy(), rows["stop_frame"].to_numpy())
             if covered > dominant_share * total:
-                found.append(_finding(
-                    "dominant", action,
-                    f"{where}: {action} predicted in {covered / total:.0%} of the video's frames",
-                    video, agent, target,
-                ))
+                dominant.setdefault((video, action), []).append((covered / total, agent, target))
+    for (video, action), hits in dominant.items():
+        share, agent, target = max(hits, key=lambda h: h[0])
+        if len(hits) == 1:
+            detail = f"video {video} {agent} → {target}: {action} predicted in {share:.0%} of the video's frames"
+            found.append(_finding("dominant", action, detail, video, agent, target))
+        else:
+            detail = (
+                f"video {video}: {action} predicted in more than {dominant_share:.0%} of the frames "
+                f"for {len(hits)} (agent, target) pairs (up to {share:.0%}, {agent} → {target})"
+            )
+            found.append(_finding("dominant", action, detail, video))
     if actions is not None:
         seen = set(sub["action"].astype(str))
         for action in actions:

@@ -54,5 +54,8 @@ def write_ethogram(
         true = solution[solution["video_id"] == video]
     n_frames = dataset.load_video(meta).n_frames
     label = "true vs predicted" if true is not None else "predicted"
-    fig = ethogram(predicted, meta.fps, n_frames, true, title=f"video {video} ({meta.lab_id}): {label} bouts")
+    fig = ethogram(
+        predicted, meta.fps, n_frames, true, title=f"video {video} ({meta.lab_id}): {label} bouts",
+        annotated={(a, t) for a, t, _ in meta.behaviors_labeled},
+    )
     return save_figure(fig, out), len(predicted), (len(true) if true is not None else None)

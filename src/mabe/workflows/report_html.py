@@ -98,10 +98,10 @@ def _read_json(path: Path) -> dict:
 
 def _duration(seconds: object) -> str:
     try:
-        s = float(seconds)
+        s = float(seconds)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return str(seconds)
-    h, rem = divmod(int(round(s)), 3600)
+    h, rem = divmod(round(s), 3600)
     m, sec = divmod(rem, 60)
     return f"{h}h {m:02d}m {sec:02d}s" if h else f"{m}m {sec:02d}s" if m else f"{s:.1f}s"
 
@@ -347,7 +347,8 @@ def _prediction_sections(report, figs, run, dataset, metas, split, video, which,
         meta = metas[vid]
         true = solution[solution["video_id"] == vid] if solution is not None and vid in labelled else None
         fig = ethogram(table[table["video_id"] == vid], meta.fps, int(n_frames[vid]), true,
-                       title=f"video {vid} ({meta.lab_id}): {'true vs ' if true is not None else ''}predicted bouts")
+                       title=f"video {vid} ({meta.lab_id}): {'true vs ' if true is not None else ''}predicted bouts",
+                       annotated={(a, t) for a, t, _ in meta.behaviors_labeled})
         names.append(figs.add(f"ethogram_{vid}", fig))
     more = f" Showing {len(shown)} of {len(videos)} videos." if len(shown) < len(videos) else ""
     sections.append(Section("Ethograms", text="Bouts per (agent → target) pair over time." + more, figures=names))

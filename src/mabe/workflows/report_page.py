@@ -7,8 +7,9 @@ HTML document (inline CSS, figures as ``data:image/png;base64`` URIs).
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -68,7 +69,7 @@ def table_html(table: pd.DataFrame) -> str:
 
     def cell(value: object) -> str:
         if isinstance(value, float):
-            return "" if value != value else f"{value:.4f}"
+            return "" if math.isnan(value) else f"{value:.4f}"
         return html.escape(str(value))
 
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
@@ -119,7 +120,7 @@ def render_page(
     >>> 'src="data:image/png;base64,AAAA"' in page and 'id="f"' in page
     True
     """
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',

@@ -10,7 +10,7 @@ chosen subset.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from mabe.data.schema import (
@@ -126,7 +126,7 @@ def run_actions(run_dir: str | Path) -> list[str] | None:
     return None
 
 
-def _seed4_groups(run: Path) -> dict[str, Sequence[str]] | None:
+def _seed4_groups(run: Path) -> Mapping[str, Sequence[str]] | None:
     config_file = run / "config.yaml"
     if not config_file.is_file():
         return None
@@ -135,7 +135,7 @@ def _seed4_groups(run: Path) -> dict[str, Sequence[str]] | None:
     return load_config(config_file).seed4_groups
 
 
-def seed4_actions(groups: dict[str, Sequence[str]] | None = None) -> list[str]:
+def seed4_actions(groups: Mapping[str, Sequence[str]] | None = None) -> list[str]:
     """Sorted member actions of the seed4 class groups (default :data:`SEED4_GROUPS`).
 
     Examples
@@ -143,8 +143,8 @@ def seed4_actions(groups: dict[str, Sequence[str]] | None = None) -> list[str]:
     >>> seed4_actions({"Social": ["sniff"], "Aggressive": ["attack", "chase"]})
     ['attack', 'chase', 'sniff']
     """
-    groups = SEED4_GROUPS if groups is None else groups
-    return sorted({a for members in groups.values() for a in members})
+    chosen: Mapping[str, Sequence[str]] = SEED4_GROUPS if groups is None else groups
+    return sorted({a for members in chosen.values() for a in members})
 
 
 def check_requested_actions(requested: Sequence[str] | None, known: Sequence[str] | None, run: object) -> None:

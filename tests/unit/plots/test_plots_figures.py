@@ -120,6 +120,14 @@ def test_ethogram_has_true_and_predicted_lanes_per_pair(png):
     assert colour_share(data, action_color("rear")) > 0.005
 
 
+def test_ethogram_marks_pairs_that_were_not_annotated():
+    true = _bouts([("mouse1", "mouse2", "attack", 0, 300)])
+    pred = _bouts([("mouse2", "mouse1", "sniff", 0, 100)])
+    fig = ethogram(pred, fps=30.0, n_frames=600, true=true, annotated={("mouse1", "mouse2")})
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["mouse1 → mouse2  true", "predicted", "mouse2 → mouse1  not annotated", "predicted"]
+
+
 def test_ethogram_without_labels_has_prediction_lanes_only_and_handles_nothing():
     pred = _bouts([("mouse1", "mouse2", "sniff", 0, 10)])
     fig = ethogram(pred, fps=10.0, n_frames=100)

@@ -55,6 +55,13 @@ def test_never_predicted_and_dominant_actions():
     # overlapping bouts of one key count their union once
     overlapping = _sub([(1, "mouse1", "self", "rear", 0, 4000), (1, "mouse1", "self", "rear", 100, 4400)])
     assert degenerate_decoding(overlapping, {1: 9000}).empty
+    # several pairs of one video: one finding naming the worst pair
+    many = _sub([(1, f"mouse{a}", f"mouse{b}", "sniff", 0, 5000 + 100 * a + b) for a, b in ((1, 2), (2, 1), (2, 3))])
+    found = degenerate_decoding(many, {1: 9000})
+    assert found["kind"].tolist() == ["dominant"]
+    assert found["detail"].iloc[0] == (
+        "video 1: sniff predicted in more than 50% of the frames for 3 (agent, target) pairs (up to 58%, mouse2 → mouse3)"
+    )
     # without frame counts there is no dominance check, without actions no "never"
     assert degenerate_decoding(sub).empty
 
