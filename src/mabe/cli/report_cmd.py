@@ -16,7 +16,7 @@ def report(
     which: str = typer.Option("best", "--checkpoint", help="best, last, or a checkpoint file name."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing report."),
 ) -> None:
-    """Write DIR/report.html: learning curves, scores, ethograms, probability traces, decoding."""
+    """Write one self-contained OUT/report.html: curves, scores, ethograms, traces, decoding checks."""
     from mabe.workflows.report_html import build_report
 
     result = build_report(run, out, data, split, video, which, overwrite)
