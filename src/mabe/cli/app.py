@@ -59,7 +59,9 @@ def _register() -> None:
         demo_cmd,
         evaluate_cmd,
         info_cmd,
+        plot_cmd,
         predict_cmd,
+        report_cmd,
         score_cmd,
         synth_cmd,
         train_cmd,
@@ -79,6 +81,8 @@ def _register() -> None:
 
     app.command("import")(import_cmd.import_)
     app.command("export")(export_cmd.export)
+    app.command("report")(report_cmd.report)
+    app.add_typer(plot_cmd.app, name="plot")
 
 
 _register()
