@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from mabe.data.schema import Triple, mouse_name, parse_behaviors_labeled, target_name
+from mabe.data.solution import add_boutless_videos, is_placeholder
+from mabe.data.submission import assemble_submission, frame_column
 from mabe.decode.intervals import (
     Pair,
     allowed_actions,
@@ -39,9 +41,8 @@ from mabe.decode.intervals import (
     moving_average,
 )
 from mabe.decode.params import DecodeParams
-from mabe.data.solution import add_boutless_videos, is_placeholder
 from mabe.metrics.intervals import f_beta, overlap_per_interval, union_intervals
-from mabe.metrics.mabe_score import frame_column, score_report
+from mabe.metrics.mabe_score import score_report
 from mabe.progress import track
 
 
@@ -82,7 +83,7 @@ class TuneGrid:
 
 
 def decode_videos(videos: Sequence[VideoProbs], params: DecodeParams) -> pd.DataFrame:
-    """Decode every video into one submission table (with ``row_id``)."""
+    """Decode every video into one submission table (with ``row_id``, not checked)."""
     frames = [
         bouts_to_frame(
             decode_bouts(v.probs, v.pairs, v.actions, v.whitelist, params, v.lab_id),
@@ -92,14 +93,7 @@ def decode_videos(videos: Sequence[VideoProbs], params: DecodeParams) -> pd.Data
         )
         for v in videos
     ]
-    # videos without a bout give empty tables whose video_id column is float; pandas
-    # concatenation would turn every video_id into a float that matches no solution row
-    frames = [f for f in frames if len(f)] or frames[:1]
-    table = pd.concat(frames, ignore_index=True) if frames else bouts_to_frame(
-        (np.zeros(0, np.int64),) * 4, [], [], None
-    )
-    table.insert(0, "row_id", np.arange(len(table)))
-    return table
+    return assemble_submission(frames, check=False)
 
 
 def evaluate_decoding(

@@ -48,7 +48,6 @@ a tuner could predict everything on negative videos for free.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,6 +55,7 @@ import pandas as pd
 
 from mabe.data.schema import SOLUTION_COLUMNS, SUBMISSION_COLUMNS, parse_behaviors_labeled
 from mabe.data.solution import add_boutless_videos, is_placeholder
+from mabe.data.submission import AGENT_PATTERN, TARGET_PATTERN, frame_column
 from mabe.errors import InvalidSubmission
 from mabe.metrics.intervals import f_beta, key_frame_counts, line_span, union_intervals
 
@@ -72,8 +72,6 @@ IGNORED_REASONS: dict[str, str] = {
 }
 """Why submission rows add no frame to the score (keys of :attr:`ScoreReport.ignored`)."""
 
-_AGENT = re.compile(r"mouse\d+")
-_TARGET = re.compile(r"mouse\d+|self")
 
 
 @dataclass(frozen=True)
@@ -105,22 +103,6 @@ class ScoreReport:
 
 
 # ----------------------------------------------------------------------------- input handling
-
-
-def frame_column(df: pd.DataFrame, column: str, what: str) -> np.ndarray:
-    """A frame column as int64, or :class:`InvalidSubmission` if not integral."""
-    values = df[column]
-    if len(values) == 0:
-        return np.zeros(0, dtype=np.int64)
-    if not (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)):
-        raise InvalidSubmission(f"{what}: column {column!r} is not numeric")
-    if values.isna().any():
-        row = values.index[values.isna().to_numpy()][0]
-        raise InvalidSubmission(f"{what}: column {column!r} is empty at row {row}")
-    array = values.to_numpy()
-    if array.dtype.kind == "f" and not np.all(np.isfinite(array) & (array == np.round(array))):
-        raise InvalidSubmission(f"{what}: column {column!r} has non-integer frames")
-    return array.astype(np.int64)
 
 
 def _check_frames(df: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -222,8 +204,8 @@ def _ignored(
     """Count submission rows that add no frame, by their first reason."""
     video_ok = sub_keys["video_id"].isin(known).to_numpy()
     form_ok = (
-        sub_keys["agent_id"].str.fullmatch(_AGENT.pattern).to_numpy(dtype=bool)
-        & sub_keys["target_id"].str.fullmatch(_TARGET.pattern).to_numpy(dtype=bool)
+        sub_keys["agent_id"].str.fullmatch(AGENT_PATTERN.pattern).to_numpy(dtype=bool)
+        & sub_keys["target_id"].str.fullmatch(TARGET_PATTERN.pattern).to_numpy(dtype=bool)
     )
     return {
         "unknown_video": int((~video_ok).sum()),
