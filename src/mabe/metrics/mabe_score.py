@@ -6,8 +6,8 @@ per action, true positives, false positives and false negatives are pooled
 over the lab's videos and (agent, target) pairs; the lab's score is the mean
 F-beta over its actions and the final score is the mean over labs.
 
-This module never materialises frames. Every ``(video, agent, target,
-action)`` key gets an integer code and each interval is placed on one long
+Frames are never materialised (:mod:`mabe.metrics.intervals`). Every
+``(video, agent, target, action)`` key gets an integer code and each interval is placed on one long
 number line at ``code * span + frame``, with ``span`` larger than any frame
 range, so that intervals of different keys can never touch. Unions are then
 one sort plus a cumulative maximum, and intersections one pair of
