@@ -65,7 +65,7 @@ KEY_COLUMNS: tuple[str, ...] = ("video_id", "agent_id", "target_id", "action")
 _SCORED_SUBMISSION_COLUMNS = tuple(c for c in SUBMISSION_COLUMNS if c != "row_id")
 
 IGNORED_REASONS: dict[str, str] = {
-    "unknown_video": "video not in the solution",
+    "unknown_video": "video not among the labelled videos",
     "bad_mouse_id": "agent/target not in the mouseN form",
     "not_whitelisted": "agent,target,action not in the video's behaviors_labeled",
     "zero_length": "zero length (covers no frame)",
