@@ -57,6 +57,7 @@ def _register() -> None:
     from mabe.cli import (
         checkpoints_cmd,
         demo_cmd,
+        download_cmd,
         evaluate_cmd,
         info_cmd,
         predict_cmd,
@@ -75,6 +76,7 @@ def _register() -> None:
     app.command("predict")(predict_cmd.predict)
     app.command("score")(score_cmd.score)
     app.command("demo")(demo_cmd.demo)
+    app.command("download")(download_cmd.download)
 
 
 _register()
