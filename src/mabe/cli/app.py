@@ -55,6 +55,7 @@ def _root(
 def _register() -> None:
     # Imported here so that `mabe --help` stays fast and each command is one module.
     from mabe.cli import (
+        bundle_cmd,
         checkpoints_cmd,
         demo_cmd,
         download_cmd,
@@ -77,6 +78,7 @@ def _register() -> None:
     app.command("score")(score_cmd.score)
     app.command("demo")(demo_cmd.demo)
     app.command("download")(download_cmd.download)
+    app.command("bundle")(bundle_cmd.bundle)
 
 
 _register()
