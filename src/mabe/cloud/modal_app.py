@@ -20,7 +20,7 @@ Defining the app needs no account and no network: Modal connects on ``modal run`
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import modal
@@ -71,7 +71,7 @@ def build_image() -> modal.Image:
 app = modal.App(APP_NAME)
 image = build_image()
 volume = modal.Volume.from_name(VOLUME_NAME, create_if_missing=True)
-VOLUMES = {MOUNT: volume}
+VOLUMES: dict[str | PurePosixPath, modal.Volume | modal.CloudBucketMount] = {MOUNT: volume}
 
 
 def _reload() -> None:

@@ -130,7 +130,7 @@ def build_mabe_wheel(dest: Path) -> Path:
         shutil.copytree(root / "src", src / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         args = ["wheel", "--no-deps", "--quiet", "-w", str(dest), str(src)]
         try:
-            import setuptools  # noqa: F401
+            import setuptools  # type: ignore[import-untyped]  # noqa: F401
 
             args.insert(1, "--no-build-isolation")  # no index needed for the build backend
         except ImportError:
