@@ -26,7 +26,7 @@ from mabe.cli.app import main
 
 pytestmark = pytest.mark.slow
 
-TINY = ["--set", "lstm_hidden=8", "--set", "max_windows_per_epoch=64", "--set", "epochs=1"]
+TINY = ["--set", "lstm_hidden=8", "--set", "max_windows_per_epoch=64", "--set", "epochs=1", "--no-tune"]
 
 
 def _cli(*args: object) -> tuple[int, str, str]:
