@@ -109,3 +109,36 @@ def test_script_and_notebook_are_well_formed():
     code = "".join(nb["cells"][1]["source"])
     compile(code, "cell", "exec")
     assert kaggle_files.SCRIPT_NAME in code
+
+
+@pytest.mark.slow
+def test_measured_throughput_counts_every_predicted_frame(small_dataset, tmp_path):
+    import pyarrow.parquet as pq
+
+    from mabe.config import load_config
+    from mabe.training.fit import fit
+
+    tiny = ["lstm_hidden=8", "conv_channels=[8]", "sequence_length=64", "max_windows_per_epoch=32", "epochs=1"]
+    fit(load_config("actions", tiny, data_dir=small_dataset), tmp_path / "run", progress_bar=False)
+    import mabe.workflows.predict as predict_workflow
+    from mabe.data.io import MabeDataset
+
+    real = predict_workflow.predict_split
+    seen, frames = [], []
+
+    def spy(run, data, split):
+        seen.append((Path(data), split))
+        for meta in MabeDataset(data).metas(split):  # frames counted here independently
+            if meta.behaviors_labeled:
+                path = Path(data) / f"{split}_tracking" / str(meta.lab_id) / f"{meta.video_id}.parquet"
+                frames.append(int(pq.read_table(path, columns=["video_frame"]).column(0).to_numpy().max()) + 1)
+        return real(run, data, split)
+
+    from unittest import mock
+
+    with mock.patch.object(predict_workflow, "predict_split", spy):
+        t = bundle.measure_throughput(tmp_path / "run", videos=2, minutes=0.25)
+    assert sorted(split for _, split in seen) == ["test", "train"] and t.videos == 2
+    assert t.frames == sum(frames) > 0 and t.seconds > 0 and t.fps == t.frames / t.seconds
+    assert f"{t.frames:,} frames of 2 synthetic videos" in t.text()
+    assert not seen[0][0].exists(), "the synthetic videos are removed afterwards"
