@@ -93,6 +93,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     ),
     "io": Benchmark("bench_io", ["--json"], ["--json", "--quick"]),
     "predict": Benchmark("bench_predict", ["--json"], ["--json", "--quick"]),
+    "gpu": Benchmark("bench_gpu", ["--json"], ["--json", "--repeats", "2", "--batch-size", "16"]),
 }
 
 

@@ -137,8 +137,9 @@ class Config(BaseModel):
         ``"auto"`` (bf16-mixed on a bf16 GPU, 16-mixed on other GPUs, 32 on CPU),
         ``"32"``, ``"bf16-mixed"``, ``"16-mixed"``. Mixed precision falls back to
         32 on CPU so the same command runs everywhere.
-    accelerator, devices, strategy, num_workers
-        Passed to Lightning's ``Trainer`` / ``DataLoader`` (``strategy="ddp"`` for several GPUs).
+    accelerator, devices, strategy, num_nodes, num_workers
+        Passed to Lightning's ``Trainer`` / ``DataLoader`` (``strategy="ddp"`` for several GPUs,
+        ``num_nodes`` for several machines under torchrun or SLURM).
     feature_dtype
         Storage dtype of cached features (``"float16"`` halves memory).
     feature_cache_gb
@@ -210,6 +211,7 @@ class Config(BaseModel):
     accelerator: str = "auto"
     devices: int | str | list[int] = "auto"
     strategy: str = "auto"
+    num_nodes: int = Field(1, ge=1)
     num_workers: int = Field(0, ge=0)
     feature_dtype: Literal["float16", "float32"] = "float16"
     feature_cache_gb: float = Field(4.0, gt=0)

@@ -55,8 +55,10 @@ def _root(
 def _register() -> None:
     # Imported here so that `mabe --help` stays fast and each command is one module.
     from mabe.cli import (
+        bundle_cmd,
         checkpoints_cmd,
         demo_cmd,
+        download_cmd,
         evaluate_cmd,
         info_cmd,
         plot_cmd,
@@ -83,6 +85,8 @@ def _register() -> None:
     app.command("export")(export_cmd.export)
     app.command("report")(report_cmd.report)
     app.add_typer(plot_cmd.app, name="plot")
+    app.command("download")(download_cmd.download)
+    app.command("bundle")(bundle_cmd.bundle)
 
 
 _register()

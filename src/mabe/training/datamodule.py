@@ -232,5 +232,22 @@ class MabeDataModule(L.LightningDataModule):
         return self._loader(self.train_set, self.train_sampler)
 
     def val_dataloader(self) -> DataLoader:
-        """Validation windows tiling each video once, in order."""
-        return self._loader(self.val_set, None)
+        """Validation windows tiling each video once, in order (under DDP: each on one process)."""
+        return self._loader(self.val_set, _unrepeated_sampler(self.val_set))
+
+
+def _unrepeated_sampler(dataset: Dataset) -> Sampler | None:
+    """Under DDP, a sampler giving every window to exactly one process, so the gathered
+    metrics are those of one process (Lightning's default repeats windows to even the
+    processes out); ``None`` (Lightning's default) otherwise or if a process would get none.
+    """
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return None
+    world = dist.get_world_size()
+    if world < 2 or len(dataset) < world:
+        return None
+    from lightning.pytorch.overrides.distributed import UnrepeatedDistributedSampler
+
+    return UnrepeatedDistributedSampler(dataset, shuffle=False)

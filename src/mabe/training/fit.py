@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import sys
 import time
 import warnings
@@ -42,6 +41,7 @@ RUNTIME_KEYS: tuple[str, ...] = (
     "accelerator",
     "devices",
     "strategy",
+    "num_nodes",
     "feature_cache_gb",
     "log_every_n_steps",
 )
@@ -72,7 +72,9 @@ def _quiet_lightning() -> None:
 
 
 def _is_rank_zero() -> bool:
-    return int(os.environ.get("LOCAL_RANK", "0")) == 0 and int(os.environ.get("NODE_RANK", "0")) == 0
+    from mabe.training.distributed import is_global_zero  # also right under torchrun and SLURM
+
+    return is_global_zero()
 
 
 def run_state(run: Path) -> str:
@@ -127,6 +129,8 @@ def resolve_precision(precision: str, accelerator: str) -> str:
         if not gpu:
             return "32"
         return "bf16-mixed" if torch.cuda.is_bf16_supported() else "16-mixed"
+    if precision == "bf16-mixed" and accelerator == "cpu":
+        return precision  # asked for on the CPU explicitly: bf16 autocast runs there (slowly; for checks)
     if precision != "32" and not gpu:
         _note(f"precision {precision} needs a CUDA GPU; training in 32-bit on this machine")
         return "32"
@@ -141,6 +145,7 @@ def _trainer(config: Config, callbacks: list[Any], progress_bar: bool, run: Path
         max_epochs=config.epochs,
         accelerator=config.accelerator,
         devices=config.devices,
+        num_nodes=config.num_nodes,
         strategy=config.strategy,
         precision=resolve_precision(config.precision, config.accelerator),
         gradient_clip_val=config.grad_clip or None,

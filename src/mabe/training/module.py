@@ -205,8 +205,9 @@ class BehaviourModule(L.LightningModule):
         score = self.val_metrics.get("macro_f1", float("nan"))
         logged = {f"val_{k}": v for k, v in self.val_metrics.items() if "/" not in k and k != "macro_f1"}
         logged |= {"val_loss": self.val_loss_epoch, MONITOR: 0.0 if math.isnan(score) else score}
-        self.log_dict(logged, prog_bar=False)
-        self.log("val_macro_f1", score, prog_bar=True)
+        # every rank holds the same gathered values; sync_dist only marks them as such for Lightning
+        self.log_dict(logged, prog_bar=False, sync_dist=True)
+        self.log("val_macro_f1", score, prog_bar=True, sync_dist=True)
 
     def compute_metrics(self, parts: list[tuple[np.ndarray, ...]]) -> dict[str, float]:
         """Flat frame metrics (``accuracy``, ``macro_f1``, ..., ``f1/<class>``) of collected parts."""

@@ -32,6 +32,7 @@ def train_run(
 
     Returns the run summary (also in ``RUN/summary.json``).
     """
+    from mabe.training.distributed import is_global_zero
     from mabe.training.fit import fit, run_state
     from mabe.workflows.predict import decode_params_path
     from mabe.workflows.report import print_metrics
@@ -41,6 +42,8 @@ def train_run(
     # --resume on a finished run changes nothing, unless it was killed while tuning
     was_finished = resume and run_state(Path(out)) == "finished"
     summary = fit(config, out, resume=resume)
+    if not is_global_zero():  # DDP: the other processes' part ends with training
+        return summary
     typer.echo(
         f"trained {summary['model_type']} ({summary['parameters']:,} parameters, "
         f"{summary['label_scheme']} labels) for {summary['epochs_completed']} epochs "

@@ -1,0 +1,1 @@
+"""Running mabe on rented cloud machines (optional extra ``mabe[modal]``)."""

@@ -1,0 +1,151 @@
+"""The Modal app, built offline: registered functions, their settings, and the workflows they call."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+modal = pytest.importorskip("modal")
+
+MODULE = "mabe.cloud.modal_app"
+REMOTE = {"download_remote", "train_remote", "predict_remote", "score_remote"}
+
+
+@pytest.fixture
+def built(monkeypatch):
+    """Import the app module afresh, recording the keyword arguments of every ``@app.function``."""
+    recorded: dict[str, dict] = {}
+    original = modal.App.function
+
+    def spy(self, *args, **kwargs):
+        decorate = original(self, *args, **kwargs)
+
+        def wrap(f):
+            recorded[f.__name__] = kwargs
+            return decorate(f)
+
+        return wrap
+
+    monkeypatch.setattr(modal.App, "function", spy)
+    monkeypatch.delitem(sys.modules, MODULE, raising=False)
+    module = importlib.import_module(MODULE)
+    yield module, recorded
+    sys.modules.pop(MODULE, None)
+
+
+def _local(fn, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "executing locally ... no access to the mounted Volume"
+        return fn.local(*args, **kwargs)
+
+
+def test_registered_functions_and_entrypoints(built):
+    module, recorded = built
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        functions = module.app.registered_functions
+        entrypoints = module.app.registered_entrypoints
+    assert set(functions) == REMOTE == set(recorded)
+    assert set(entrypoints) == {"download", "train", "predict", "score"}
+
+
+def test_gpu_volume_timeout_settings(built):
+    module, recorded = built
+    for name in REMOTE:
+        kwargs = recorded[name]
+        assert kwargs["volumes"] == {"/vol": module.volume}, name
+        assert kwargs["timeout"] == module.SETTINGS[name]["timeout"] >= 3600, name
+        assert kwargs["image"] is module.image
+        spec = getattr(module, name)._spec_
+        assert list(spec.volumes) == ["/vol"]
+    assert recorded["train_remote"]["gpu"] == "A10G" and recorded["train_remote"]["timeout"] == 8 * 3600
+    assert recorded["predict_remote"]["gpu"] == "A10G"
+    assert "gpu" not in recorded["download_remote"] and "gpu" not in recorded["score_remote"]
+    assert module.train_remote._spec_.gpus == "A10G"
+    assert len(recorded["download_remote"]["secrets"]) == 1  # the Kaggle credentials
+
+
+def test_train_entrypoint_passes_gpu_and_timeout(built, monkeypatch):
+    module, _ = built
+    calls = {}
+
+    class FakeRemote:
+        def with_options(self, **options):
+            calls["options"] = options
+            return self
+
+        def remote(self, *args):
+            calls["args"] = args
+            return {"status": "finished"}
+
+    monkeypatch.setattr(module, "train_remote", FakeRemote())
+    module.train("r1", overrides="epochs=3; strategy=ddp;devices=2", gpu="H100:2", timeout_hours=1.5)
+    assert calls["options"] == {"gpu": "H100:2", "timeout": 5400}
+    assert calls["args"] == ("r1", ["epochs=3", "strategy=ddp", "devices=2"], False)
+
+
+def test_train_calls_the_cli_workflow(built, monkeypatch, tmp_path):
+    module, _ = built
+    import mabe.workflows.train as train_workflow
+
+    seen = []
+    monkeypatch.setattr(train_workflow, "train_run", lambda **kw: seen.append(kw) or {"status": "finished"})
+    assert _local(module.train_remote, "r1", ["epochs=2"]) == {"status": "finished"}
+    assert seen[-1]["data"] == Path("/vol/data") and seen[-1]["out"] == Path("/vol/runs/r1")
+    assert seen[-1]["overrides"] == ["epochs=2"]
+    from mabe.cli.app import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["train", "--data", str(tmp_path / "d"), "--out", str(tmp_path / "r"), "--set", "epochs=2"])
+    assert done.value.code in (0, None)
+    assert len(seen) == 2 and seen[-1]["overrides"] == ["epochs=2"]
+    with pytest.raises(ValueError, match="plain name"):
+        _local(module.train_remote, "../elsewhere")
+
+
+def test_predict_and_score_call_the_cli_workflows(built, monkeypatch):
+    module, _ = built
+    import mabe.workflows.predict as predict_workflow
+    from mabe import metrics
+    from mabe.data import submission
+
+    table = pd.DataFrame({"video_id": [1]})
+    calls = []
+    monkeypatch.setattr(predict_workflow, "predict_split", lambda run, data, split: calls.append((run, data, split)) or table)
+    monkeypatch.setattr(submission, "write_submission", lambda df, out, overwrite: calls.append((out, overwrite)))
+    assert _local(module.predict_remote, "r1") == "/vol/runs/r1/submission.csv"
+    assert calls == [(Path("/vol/runs/r1"), Path("/vol/data"), "test"), (Path("/vol/runs/r1/submission.csv"), True)]
+
+    class Report:
+        score = 0.5
+        per_lab = {"LabA": 0.5}
+
+    from mabe.data import io
+
+    class FakeDataset:
+        def __init__(self, root):
+            self.root = root
+
+        def solution(self, split):
+            return f"solution of {self.root} {split}"
+
+    monkeypatch.setattr(io, "MabeDataset", FakeDataset)
+    monkeypatch.setattr(submission, "read_submission", lambda path: f"sub {path}")
+    monkeypatch.setattr(metrics, "score_report", lambda sol, sub: calls.append((sol, sub)) or Report())
+    assert _local(module.score_remote, "r1", "train") == {"score": 0.5, "per_lab": {"LabA": 0.5}}
+    assert calls[-1] == ("solution of /vol/data train", "sub /vol/runs/r1/submission.csv")
+
+
+def test_download_calls_the_cli_workflow(built, monkeypatch):
+    module, _ = built
+    import mabe.platform.kaggle_download as kd
+
+    seen = []
+    monkeypatch.setattr(kd, "download", lambda out, files: seen.append((out, files)) or kd.DownloadResult(fetched=["a"]))
+    assert _local(module.download_remote, ["train.csv"]) == {"fetched": 1, "complete": 0, "problems": []}
+    assert seen == [(Path("/vol/data"), ["train.csv"])]
