@@ -82,12 +82,14 @@ def tree_rows(
     windows_s: Sequence[float] = DEFAULT_WINDOWS_S,
     stats: Sequence[str] = CONTEXT_STATS,
 ) -> np.ndarray:
-    """Tree features of one pair from its pair features.
+    """Tree features from pair features, for one pair or a batch of pairs of a video.
 
     Parameters
     ----------
     pair_block
-        ``(frames, D_PAIR)`` pair features of one pair.
+        ``(frames, D_PAIR)`` pair features of one pair, or ``(pairs, frames,
+        D_PAIR)`` for several pairs of the same video (one vectorised pass,
+        much faster than one call per pair on short videos).
     fps
         Frames per second of the video.
     n_mice
@@ -99,7 +101,8 @@ def tree_rows(
     Returns
     -------
     numpy.ndarray
-        ``float32 (frames, len(tree_feature_names(windows_s, stats)))``, no NaN.
+        ``float32``, ``pair_block``'s shape with the last axis
+        ``len(tree_feature_names(windows_s, stats))`` wide; no NaN.
 
     Examples
     --------
@@ -107,15 +110,28 @@ def tree_rows(
     >>> rows.shape == (5, len(tree_feature_names([0.5], ["mean"]))), rows[0, -2:].tolist()
     (True, [30.0, 2.0])
     """
-    pair_block = np.asarray(pair_block)
-    if pair_block.ndim != 2 or pair_block.shape[1] != len(PAIR_FEATURE_NAMES):
+    block = np.asarray(pair_block)
+    single = block.ndim == 2
+    if single:
+        block = block[None]
+    if block.ndim != 3 or block.shape[2] != len(PAIR_FEATURE_NAMES):
         raise ValueError(
-            f"pair_block must have shape (frames, {len(PAIR_FEATURE_NAMES)}), got {pair_block.shape}"
+            f"pair_block must have shape ([pairs,] frames, {len(PAIR_FEATURE_NAMES)}), got {np.shape(pair_block)}"
         )
-    n = pair_block.shape[0]
-    context = multiscale_context(pair_block[:, _SIGNAL_INDEX], fps, windows_s, stats)
-    video = np.broadcast_to(np.array([fps, n_mice], dtype=np.float32), (n, 2))
-    return np.concatenate([pair_block.astype(np.float32, copy=False), context, video], axis=1)
+    g, n, _ = block.shape
+    n_signals = len(_SIGNAL_INDEX)
+    # every pair's signals side by side: one multiscale_context call for the batch
+    signals = block[:, :, _SIGNAL_INDEX].transpose(1, 0, 2).reshape(n, g * n_signals)
+    context = multiscale_context(signals, fps, windows_s, stats)  # (n, W * g * S * K)
+    context = context.reshape(n, len(windows_s), g, n_signals, len(stats)).transpose(2, 0, 1, 3, 4)
+    context = context.reshape(g, n, len(windows_s) * n_signals * len(stats))
+    video = np.broadcast_to(np.array([fps, n_mice], dtype=np.float32), (g, n, 2))
+    out = np.concatenate([block.astype(np.float32, copy=False), context, video], axis=2)
+    return out[0] if single else out
+
+
+BATCH_ROWS = 100_000
+""":func:`iter_tree_features` computes the context of this many (pair, frame) rows at a time."""
 
 
 def iter_tree_features(
@@ -125,10 +141,16 @@ def iter_tree_features(
     windows_s: Sequence[float] = DEFAULT_WINDOWS_S,
     stats: Sequence[str] = CONTEXT_STATS,
 ) -> Iterator[np.ndarray]:
-    """Tree features of each pair in turn, ``float32 (frames, D)`` (one pair's rows in memory)."""
+    """Tree features of each pair in turn, ``float32 (frames, D)``.
+
+    Pairs are processed in batches of about :data:`BATCH_ROWS` rows, so
+    short videos are fast and long ones hold few pairs' context at once.
+    """
     base = build_pair_features(pose, meta, list(pairs))
-    for p in range(len(pairs)):
-        yield tree_rows(base[p], float(meta.fps), pose.n_mice, windows_s, stats)
+    per_batch = max(1, BATCH_ROWS // max(pose.n_frames, 1))
+    for start in range(0, len(pairs), per_batch):
+        batch = tree_rows(base[start : start + per_batch], float(meta.fps), pose.n_mice, windows_s, stats)
+        yield from batch
 
 
 def build_tree_features(

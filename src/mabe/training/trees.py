@@ -59,6 +59,8 @@ MODEL_FILE = "trees_model.txt"
 SETTINGS_FILE = "tree_settings.json"
 IMPORTANCE_FILE = "feature_importance.csv"
 SUMMARY_FILE = "summary.json"
+PREDICT_ROWS = 50_000
+""":meth:`TreePredictor.predict_video` scores about this many (pair, frame) rows per LightGBM call."""
 
 
 class TreeSettings(BaseModel):
@@ -402,13 +404,24 @@ class TreePredictor:
             mice and the self pairs (:func:`~mabe.training.samples.all_pairs`).
         """
         pairs = all_pairs(video)
-        probs = np.zeros((video.n_frames, len(pairs), len(self.actions)), dtype=np.float32)
-        if video.n_frames and pairs:
-            features = iter_tree_features(
-                video.pose, video.meta, pairs, self.settings.context_windows_s, self.settings.context_stats
-            )
-            for p, rows in enumerate(features):
-                probs[:, p] = self.model.predict_proba(rows, video.meta.lab_id)
+        n = video.n_frames
+        probs = np.zeros((n, len(pairs), len(self.actions)), dtype=np.float32)
+        if not (n and pairs):
+            return Prediction(probs, list(self.actions), pairs, "actions")
+        features = iter_tree_features(
+            video.pose, video.meta, pairs, self.settings.context_windows_s, self.settings.context_stats
+        )
+        # several pairs per LightGBM call (short videos), about PREDICT_ROWS rows at a time
+        per_call = max(1, PREDICT_ROWS // n)
+        pending: list[np.ndarray] = []
+        done = 0
+        for rows in features:
+            pending.append(rows)
+            if len(pending) == per_call or done + len(pending) == len(pairs):
+                out = self.model.predict_proba(np.concatenate(pending), video.meta.lab_id)
+                probs[:, done : done + len(pending)] = out.reshape(len(pending), n, -1).transpose(1, 0, 2)
+                done += len(pending)
+                pending = []
         return Prediction(probs, list(self.actions), pairs, "actions")
 
 

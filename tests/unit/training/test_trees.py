@@ -86,6 +86,23 @@ def test_predict_video_shape_pairs_and_order(fitted) -> None:
     assert predictor.predict_video(short).probs.shape == (5, len(pred.pairs), len(pred.actions))
 
 
+def test_predict_video_pairs_line_up_with_their_features(fitted, monkeypatch) -> None:
+    from mabe.features.tree_features import build_tree_features
+    from mabe.training import trees
+
+    ds, out, _, _ = fitted
+    predictor = load_trees(out)
+    video = ds.load_video(ds.metas("test")[1])
+    batched = predictor.predict_video(video)
+    monkeypatch.setattr(trees, "PREDICT_ROWS", 1)  # one pair per LightGBM call
+    np.testing.assert_array_equal(predictor.predict_video(video).probs, batched.probs)
+    s = predictor.settings
+    feats = build_tree_features(video.pose, video.meta, batched.pairs, s.context_windows_s, s.context_stats)
+    for p in (0, len(batched.pairs) - 1):
+        expected = predictor.model.predict_proba(feats[p], video.meta.lab_id)
+        np.testing.assert_array_equal(batched.probs[:, p], expected)
+
+
 def test_second_fit_reads_the_cache_and_gives_the_same_model(fitted, tmp_path: Path) -> None:
     ds, out, summary, cache = fitted
     assert summary["cache"]["builds"] == 4 and summary["cache"]["hits"] == 0
