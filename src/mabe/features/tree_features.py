@@ -54,11 +54,19 @@ DEFAULT_WINDOWS_S: tuple[float, ...] = (0.25, 1.0, 3.0)
 VIDEO_FEATURES: tuple[str, ...] = ("fps", "n_mice")
 """Per-video constant columns appended last."""
 
-_SIGNAL_INDEX = [PAIR_FEATURE_NAMES.index(s) for s in TREE_CONTEXT_SIGNALS]
+
+
+def _signal_index(signals: Sequence[str]) -> list[int]:
+    unknown = [s for s in signals if s not in PAIR_FEATURE_NAMES]
+    if unknown:
+        raise ValueError(f"context signals {unknown} are not pair features (see PAIR_FEATURE_NAMES)")
+    return [PAIR_FEATURE_NAMES.index(s) for s in signals]
 
 
 def tree_feature_names(
-    windows_s: Sequence[float] = DEFAULT_WINDOWS_S, stats: Sequence[str] = CONTEXT_STATS
+    windows_s: Sequence[float] = DEFAULT_WINDOWS_S,
+    stats: Sequence[str] = CONTEXT_STATS,
+    signals: Sequence[str] = TREE_CONTEXT_SIGNALS,
 ) -> list[str]:
     """Column names of :func:`build_tree_features`, in order.
 
@@ -70,7 +78,7 @@ def tree_feature_names(
     """
     return [
         *PAIR_FEATURE_NAMES,
-        *(f"ctx_{n}" for n in context_names(TREE_CONTEXT_SIGNALS, windows_s, stats)),
+        *(f"ctx_{n}" for n in context_names(signals, windows_s, stats)),
         *VIDEO_FEATURES,
     ]
 
@@ -81,6 +89,7 @@ def tree_rows(
     n_mice: int,
     windows_s: Sequence[float] = DEFAULT_WINDOWS_S,
     stats: Sequence[str] = CONTEXT_STATS,
+    signals: Sequence[str] = TREE_CONTEXT_SIGNALS,
 ) -> np.ndarray:
     """Tree features from pair features, for one pair or a batch of pairs of a video.
 
@@ -97,12 +106,14 @@ def tree_rows(
     windows_s, stats
         Context windows (seconds) and statistics
         (:data:`~mabe.features.context.CONTEXT_STATS`).
+    signals
+        Pair-feature columns summarised (default :data:`TREE_CONTEXT_SIGNALS`).
 
     Returns
     -------
     numpy.ndarray
         ``float32``, ``pair_block``'s shape with the last axis
-        ``len(tree_feature_names(windows_s, stats))`` wide; no NaN.
+        ``len(tree_feature_names(windows_s, stats, signals))`` wide; no NaN.
 
     Examples
     --------
@@ -118,11 +129,12 @@ def tree_rows(
         raise ValueError(
             f"pair_block must have shape ([pairs,] frames, {len(PAIR_FEATURE_NAMES)}), got {np.shape(pair_block)}"
         )
+    index = _signal_index(signals)
     g, n, _ = block.shape
-    n_signals = len(_SIGNAL_INDEX)
+    n_signals = len(index)
     # every pair's signals side by side: one multiscale_context call for the batch
-    signals = block[:, :, _SIGNAL_INDEX].transpose(1, 0, 2).reshape(n, g * n_signals)
-    context = multiscale_context(signals, fps, windows_s, stats)  # (n, W * g * S * K)
+    columns = block[:, :, index].transpose(1, 0, 2).reshape(n, g * n_signals)
+    context = multiscale_context(columns, fps, windows_s, stats)  # (n, W * g * S * K)
     context = context.reshape(n, len(windows_s), g, n_signals, len(stats)).transpose(2, 0, 1, 3, 4)
     context = context.reshape(g, n, len(windows_s) * n_signals * len(stats))
     video = np.broadcast_to(np.array([fps, n_mice], dtype=np.float32), (g, n, 2))
@@ -140,6 +152,7 @@ def iter_tree_features(
     pairs: Sequence[tuple[int, int]],
     windows_s: Sequence[float] = DEFAULT_WINDOWS_S,
     stats: Sequence[str] = CONTEXT_STATS,
+    signals: Sequence[str] = TREE_CONTEXT_SIGNALS,
 ) -> Iterator[np.ndarray]:
     """Tree features of each pair in turn, ``float32 (frames, D)``.
 
@@ -149,7 +162,9 @@ def iter_tree_features(
     base = build_pair_features(pose, meta, list(pairs))
     per_batch = max(1, BATCH_ROWS // max(pose.n_frames, 1))
     for start in range(0, len(pairs), per_batch):
-        batch = tree_rows(base[start : start + per_batch], float(meta.fps), pose.n_mice, windows_s, stats)
+        batch = tree_rows(
+            base[start : start + per_batch], float(meta.fps), pose.n_mice, windows_s, stats, signals
+        )
         yield from batch
 
 
@@ -159,6 +174,7 @@ def build_tree_features(
     pairs: Sequence[tuple[int, int]],
     windows_s: Sequence[float] = DEFAULT_WINDOWS_S,
     stats: Sequence[str] = CONTEXT_STATS,
+    signals: Sequence[str] = TREE_CONTEXT_SIGNALS,
 ) -> np.ndarray:
     """Tree features of a video for the given (agent_id, target_id) pairs, at native frames.
 
@@ -168,13 +184,13 @@ def build_tree_features(
         The video (any body parts, any fps).
     pairs
         ``(agent_id, target_id)``, 1-based; ``agent == target`` for self pairs.
-    windows_s, stats
+    windows_s, stats, signals
         See :func:`tree_rows`.
 
     Returns
     -------
     numpy.ndarray
-        ``float32 (len(pairs), frames, len(tree_feature_names(windows_s, stats)))``.
+        ``float32 (len(pairs), frames, len(tree_feature_names(windows_s, stats, signals)))``.
 
     Examples
     --------
@@ -184,8 +200,8 @@ def build_tree_features(
     >>> build_tree_features(pose, meta, [(1, 2), (2, 2)], [1.0], ["mean"]).shape[:2]
     (2, 30)
     """
-    width = len(tree_feature_names(windows_s, stats))
+    width = len(tree_feature_names(windows_s, stats, signals))
     out = np.empty((len(pairs), pose.n_frames, width), dtype=np.float32)
-    for p, rows in enumerate(iter_tree_features(pose, meta, pairs, windows_s, stats)):
+    for p, rows in enumerate(iter_tree_features(pose, meta, pairs, windows_s, stats, signals)):
         out[p] = rows
     return out

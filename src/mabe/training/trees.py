@@ -33,8 +33,10 @@ from mabe.data.io import MabeDataset
 from mabe.data.types import Video, VideoMeta
 from mabe.errors import MabeError
 from mabe.features.context import CONTEXT_STATS
+from mabe.features.pairwise import PAIR_FEATURE_NAMES
 from mabe.features.tree_features import (
     DEFAULT_WINDOWS_S,
+    TREE_CONTEXT_SIGNALS,
     iter_tree_features,
     tree_feature_names,
 )
@@ -72,6 +74,9 @@ class TreeSettings(BaseModel):
         Context windows in seconds (:func:`~mabe.features.context.multiscale_context`).
     context_stats
         Context statistics (:data:`~mabe.features.context.CONTEXT_STATS`).
+    context_signals
+        Pair-feature columns summarised over the windows
+        (:data:`~mabe.features.tree_features.TREE_CONTEXT_SIGNALS`).
     frame_stride_s
         Training rows are taken every this many seconds (at least every
         frame; ``0`` = every frame). Bounds memory on long videos.
@@ -91,6 +96,7 @@ class TreeSettings(BaseModel):
 
     context_windows_s: tuple[float, ...] = DEFAULT_WINDOWS_S
     context_stats: tuple[str, ...] = CONTEXT_STATS
+    context_signals: tuple[str, ...] = TREE_CONTEXT_SIGNALS
     frame_stride_s: float = Field(1.0 / 15.0, ge=0.0)
     negative_rate: float = Field(0.5, gt=0.0, le=1.0)
     num_leaves: int = Field(31, ge=2)
@@ -120,6 +126,14 @@ class TreeSettings(BaseModel):
             raise ValueError(f"unknown context statistics {unknown}; choose from {list(CONTEXT_STATS)}")
         return value
 
+    @field_validator("context_signals")
+    @classmethod
+    def _known_signals(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [s for s in value if s not in PAIR_FEATURE_NAMES]
+        if unknown:
+            raise ValueError(f"context signals {unknown} are not pair features")
+        return value
+
     def threads(self) -> int:
         """LightGBM threads to use."""
         if self.num_threads is not None:
@@ -129,7 +143,11 @@ class TreeSettings(BaseModel):
 
     def feature_names(self) -> list[str]:
         """Columns of the features (without the lab, which the model adds)."""
-        return tree_feature_names(self.context_windows_s, self.context_stats)
+        return tree_feature_names(self.context_windows_s, self.context_stats, self.context_signals)
+
+    def feature_args(self) -> tuple[tuple[float, ...], tuple[str, ...], tuple[str, ...]]:
+        """``(windows_s, stats, signals)`` for :func:`~mabe.features.tree_features.iter_tree_features`."""
+        return self.context_windows_s, self.context_stats, self.context_signals
 
     def rows_key(self, actions: Sequence[str]) -> dict[str, Any]:
         """What the cached training rows of a video depend on (besides its files)."""
@@ -137,6 +155,7 @@ class TreeSettings(BaseModel):
             "kind": "tree-rows",
             "context_windows_s": list(self.context_windows_s),
             "context_stats": list(self.context_stats),
+            "context_signals": list(self.context_signals),
             "frame_stride_s": self.frame_stride_s,
             "negative_rate": self.negative_rate,
             "seed": self.seed,
@@ -190,7 +209,7 @@ def training_rows(video: Video, actions: Sequence[str], settings: TreeSettings) 
     bouts = pair_intervals(video.annotations, kept_pairs, actions)
     xs, ys, uses, pair_idx, frame_idx = [], [], [], [], []
     features = iter_tree_features(
-        video.pose, video.meta, kept_pairs, settings.context_windows_s, settings.context_stats
+        video.pose, video.meta, kept_pairs, *settings.feature_args()
     )
     for k, rows in enumerate(features):
         y = intervals_to_dense(bouts[k], video.n_frames, len(actions))[frames].astype(np.uint8)
@@ -408,9 +427,7 @@ class TreePredictor:
         probs = np.zeros((n, len(pairs), len(self.actions)), dtype=np.float32)
         if not (n and pairs):
             return Prediction(probs, list(self.actions), pairs, "actions")
-        features = iter_tree_features(
-            video.pose, video.meta, pairs, self.settings.context_windows_s, self.settings.context_stats
-        )
+        features = iter_tree_features(video.pose, video.meta, pairs, *self.settings.feature_args())
         # several pairs per LightGBM call (short videos), about PREDICT_ROWS rows at a time
         per_call = max(1, PREDICT_ROWS // n)
         pending: list[np.ndarray] = []

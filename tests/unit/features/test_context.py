@@ -132,6 +132,10 @@ def test_tree_rows_context_columns_summarise_their_signal() -> None:
     assert rows[5, names.index("dist_centroid")] == 5.0 and rows[5, names.index("n_mice")] == 3.0
     with pytest.raises(ValueError, match="pair_block"):
         tree_rows(np.zeros((5, 3)), 10.0, 2)
+    with pytest.raises(ValueError, match="not pair features"):
+        tree_rows(block, 10.0, 3, [1.0], ["max"], signals=["a_speed", "tail_wag"])
+    few = tree_rows(block, 10.0, 3, [1.0], ["max"], signals=["dist_centroid"])
+    assert few.shape == (20, len(PAIR_FEATURE_NAMES) + 1 + 2) and few[5, len(PAIR_FEATURE_NAMES)] == 10.0
 
 
 def test_tree_rows_of_a_batch_equal_rows_of_each_pair(rng: np.random.Generator) -> None:

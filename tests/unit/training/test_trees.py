@@ -97,7 +97,7 @@ def test_predict_video_pairs_line_up_with_their_features(fitted, monkeypatch) ->
     monkeypatch.setattr(trees, "PREDICT_ROWS", 1)  # one pair per LightGBM call
     np.testing.assert_array_equal(predictor.predict_video(video).probs, batched.probs)
     s = predictor.settings
-    feats = build_tree_features(video.pose, video.meta, batched.pairs, s.context_windows_s, s.context_stats)
+    feats = build_tree_features(video.pose, video.meta, batched.pairs, *s.feature_args())
     for p in (0, len(batched.pairs) - 1):
         expected = predictor.model.predict_proba(feats[p], video.meta.lab_id)
         np.testing.assert_array_equal(batched.probs[:, p], expected)
@@ -150,3 +150,5 @@ def test_bad_inputs(tiny_data: Path, tmp_path: Path) -> None:
         TreeSettings(negative_rate=0.0)
     with pytest.raises(ValueError, match="unknown context"):
         TreeSettings(context_stats=("median",))
+    with pytest.raises(ValueError, match="not pair features"):
+        TreeSettings(context_signals=("a_speed", "tail_wag"))
