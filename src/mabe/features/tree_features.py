@@ -132,13 +132,16 @@ def tree_rows(
     index = _signal_index(signals)
     g, n, _ = block.shape
     n_signals = len(index)
-    # every pair's signals side by side: one multiscale_context call for the batch
+    n_windows, n_stats, d_pair = len(windows_s), len(stats), block.shape[2]
+    width = d_pair + n_windows * n_signals * n_stats
+    out = np.empty((g, n, width + len(VIDEO_FEATURES)), dtype=np.float32)
+    out[:, :, :d_pair] = block
+    out[:, :, width:] = (fps, n_mice)
+    # every pair's signals side by side: one multiscale_context call for the batch, written
+    # straight into the output (splitting the last axis of a slice is always a view)
     columns = block[:, :, index].transpose(1, 0, 2).reshape(n, g * n_signals)
-    context = multiscale_context(columns, fps, windows_s, stats)  # (n, W * g * S * K)
-    context = context.reshape(n, len(windows_s), g, n_signals, len(stats)).transpose(2, 0, 1, 3, 4)
-    context = context.reshape(g, n, len(windows_s) * n_signals * len(stats))
-    video = np.broadcast_to(np.array([fps, n_mice], dtype=np.float32), (g, n, 2))
-    out = np.concatenate([block.astype(np.float32, copy=False), context, video], axis=2)
+    view = out[:, :, d_pair:width].reshape(g, n, n_windows, n_signals, n_stats).transpose(1, 2, 0, 3, 4)
+    multiscale_context(columns, fps, windows_s, stats, out=view)
     return out[0] if single else out
 
 
