@@ -80,6 +80,9 @@ class TreeSettings(BaseModel):
     frame_stride_s
         Training rows are taken every this many seconds (at least every
         frame; ``0`` = every frame). Bounds memory on long videos.
+    max_frames_per_video
+        At most this many training frames per video: the stride grows for
+        longer videos (bounds memory on hour-long recordings).
     negative_rate
         Share of each action's negative rows kept for training (all
         positives are kept); corrected for in the predicted probabilities.
@@ -98,6 +101,7 @@ class TreeSettings(BaseModel):
     context_stats: tuple[str, ...] = CONTEXT_STATS
     context_signals: tuple[str, ...] = TREE_CONTEXT_SIGNALS
     frame_stride_s: float = Field(1.0 / 15.0, ge=0.0)
+    max_frames_per_video: int = Field(20_000, ge=1)
     negative_rate: float = Field(0.5, gt=0.0, le=1.0)
     num_leaves: int = Field(31, ge=2)
     learning_rate: float = Field(0.05, gt=0.0)
@@ -157,6 +161,7 @@ class TreeSettings(BaseModel):
             "context_stats": list(self.context_stats),
             "context_signals": list(self.context_signals),
             "frame_stride_s": self.frame_stride_s,
+            "max_frames_per_video": self.max_frames_per_video,
             "negative_rate": self.negative_rate,
             "seed": self.seed,
             "actions": list(actions),
@@ -172,15 +177,21 @@ class TreeSettings(BaseModel):
         )
 
 
-def stride_frames(fps: float, stride_s: float) -> int:
-    """Frames between training rows (at least 1).
+def stride_frames(fps: float, stride_s: float, n_frames: int = 0, max_frames: int | None = None) -> int:
+    """Frames between training rows: ``stride_s`` seconds, at least 1, and wide enough
+    that a video of ``n_frames`` gives at most ``max_frames`` rows.
 
     Examples
     --------
     >>> stride_frames(30.0, 1 / 15), stride_frames(120.0, 1 / 15), stride_frames(10.0, 1 / 15)
     (2, 8, 1)
+    >>> stride_frames(30.0, 1 / 15, n_frames=100_000, max_frames=20_000)
+    5
     """
-    return max(1, round(float(stride_s) * float(fps)))
+    step = max(1, round(float(stride_s) * float(fps)))
+    if max_frames is not None and n_frames > 0:
+        step = max(step, -(-int(n_frames) // int(max_frames)))
+    return step
 
 
 def _video_rng(seed: int, meta: VideoMeta) -> np.random.Generator:
@@ -203,7 +214,8 @@ def training_rows(video: Video, actions: Sequence[str], settings: TreeSettings) 
     mask = pair_action_mask(video.meta, pairs, actions)
     keep = [p for p in range(len(pairs)) if mask[p].any()]
     width = len(settings.feature_names())
-    frames = np.arange(0, video.n_frames, stride_frames(video.meta.fps, settings.frame_stride_s))
+    step = stride_frames(video.meta.fps, settings.frame_stride_s, video.n_frames, settings.max_frames_per_video)
+    frames = np.arange(0, video.n_frames, step)
     rng = _video_rng(settings.seed, video.meta)
     kept_pairs = [pairs[p] for p in keep]
     bouts = pair_intervals(video.annotations, kept_pairs, actions)

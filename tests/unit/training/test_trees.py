@@ -131,6 +131,8 @@ def test_training_rows_follow_the_whitelist_and_stride(tiny_data: Path) -> None:
     dense = [intervals_to_dense(b, video.n_frames, len(actions)) for b in pair_intervals(video.annotations, pairs, actions)]
     np.testing.assert_array_equal(rows["y"], np.stack(dense)[rows["pair"], rows["frame"]])
     assert rows["y"][rows["use"]].sum() > 0
+    capped = training_rows(video, actions, settings.model_copy(update={"max_frames_per_video": 50}))
+    assert len(np.unique(capped["frame"])) <= 50 < len(np.unique(rows["frame"]))
     fewer = training_rows(video, actions, settings.model_copy(update={"negative_rate": 0.2}))
     assert fewer["y"][fewer["use"]].sum() == rows["y"][rows["use"]].sum()  # every positive kept
     assert fewer["use"].sum() < 0.5 * rows["use"].sum()
