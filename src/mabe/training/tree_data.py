@@ -65,7 +65,8 @@ class TreeSettings(BaseModel):
     num_threads
         LightGBM threads; ``None`` = ``$OMP_NUM_THREADS`` if set, else 2.
     seed
-        Seeds the negative subsampling and LightGBM (results are deterministic).
+        Seeds the negative subsampling and LightGBM: the same data, settings and
+        thread count give the same model.
     """
 
     model_config = ConfigDict(extra="forbid")
