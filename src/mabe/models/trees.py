@@ -240,6 +240,44 @@ def lgbm_params(
     }
 
 
+def _train(
+    params: Mapping[str, Any],
+    train: tuple[np.ndarray, np.ndarray],
+    valid: tuple[np.ndarray, np.ndarray] | None,
+    rounds: int,
+    patience: int,
+) -> tuple[Any, int, float | None]:
+    """One binary booster; with ``valid``, early stopping on its log loss. Returns (booster, best, loss)."""
+    import lightgbm as lgb
+
+    categorical = [train[0].shape[1] - 1]  # the lab code, appended last by ActionTrees.design
+    train_set = lgb.Dataset(
+        train[0], train[1], categorical_feature=categorical, free_raw_data=True,
+        params={"max_bin": params.get("max_bin", 255), "verbose": -1},
+    )
+    valid_sets, callbacks = [], []
+    if valid is not None:
+        valid_sets = [lgb.Dataset(valid[0], valid[1], reference=train_set)]
+        callbacks = [lgb.early_stopping(patience, first_metric_only=True, verbose=False)]
+    booster = lgb.train(
+        dict(params), train_set, num_boost_round=int(rounds),
+        valid_sets=valid_sets, valid_names=["valid"] * len(valid_sets), callbacks=callbacks,
+    )
+    best = int(booster.best_iteration or booster.current_iteration())
+    loss = float(booster.best_score["valid"]["binary_logloss"]) if valid_sets else None
+    return lgb.Booster(model_str=booster.model_to_string(num_iteration=best)), best, loss
+
+
+def _held_out_groups(groups: np.ndarray, fraction: float, seed: int) -> np.ndarray | None:
+    """Bool mask of the rows whose group (video) is held out, or None with fewer than 2 groups."""
+    unique = np.unique(groups)
+    if len(unique) < 2 or fraction <= 0:
+        return None
+    n_held = min(len(unique) - 1, max(1, round(fraction * len(unique))))
+    held = np.random.default_rng(seed).choice(unique, n_held, replace=False)
+    return np.isin(groups, held)
+
+
 def fit_action_trees(
     x: np.ndarray,
     y: np.ndarray,
@@ -253,6 +291,8 @@ def fit_action_trees(
     n_estimators: int = 500,
     early_stopping_rounds: int = 30,
     valid: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+    groups: np.ndarray | None = None,
+    internal_valid_fraction: float = 0.2,
 ) -> ActionTrees:
     """Fit one binary LightGBM model per action on its supervised rows.
 
@@ -277,14 +317,20 @@ def fit_action_trees(
         Boosting rounds at most, and patience on the validation loss.
     valid
         ``(x, y, use, lab_codes)`` of validation rows for early stopping
-        (same column meanings), or ``None`` to train all ``n_estimators`` rounds.
+        (same column meanings), or ``None``.
+    groups
+        ``(rows,)`` group (video) of each training row. An action without
+        validation rows then stops early on ``internal_valid_fraction`` of
+        its groups held out, and is refitted on all its rows for the number
+        of rounds found (``info[action]["valid"] == "internal"``). Without
+        groups such an action trains all ``n_estimators`` rounds.
+    internal_valid_fraction
+        Share of groups held out for that internal early stopping (0: never).
 
     Returns
     -------
     ActionTrees
     """
-    import lightgbm as lgb
-
     x = np.asarray(x, dtype=np.float32)
     y, use = np.asarray(y), np.asarray(use, dtype=bool)
     n_actions = len(actions)
@@ -292,10 +338,11 @@ def fit_action_trees(
         raise ValueError(f"x must have shape (rows, {len(feature_names)}), got {x.shape}")
     if y.shape != (x.shape[0], n_actions) or use.shape != y.shape:
         raise ValueError(f"y and use must have shape {(x.shape[0], n_actions)}, got {y.shape}, {use.shape}")
+    if groups is not None and np.shape(groups) != (x.shape[0],):
+        raise ValueError(f"groups must have shape ({x.shape[0]},), got {np.shape(groups)}")
     model = ActionTrees(list(actions), list(feature_names), list(labs))
     data = model.design(x, lab_codes)
     vdata = model.design(valid[0], valid[3]) if valid is not None else None
-    categorical = [data.shape[1] - 1]
     for a, action in enumerate(actions):
         rate = float(negative_rates.get(action, 1.0))
         rows = np.flatnonzero(use[:, a])
@@ -307,28 +354,31 @@ def fit_action_trees(
             # nothing to separate: the (corrected) base rate
             model.boosters[action] = None
             model.constants[action] = float(n_pos / (n_pos + n_neg / rate)) if len(rows) else 0.0
-            model.info[action] = facts | {"best_iteration": 0}
+            model.info[action] = facts | {"best_iteration": 0, "valid": "none"}
             continue
-        train_set = lgb.Dataset(
-            data[rows], target, categorical_feature=categorical, free_raw_data=True,
-            params={"max_bin": params.get("max_bin", 255), "verbose": -1},
-        )
-        valid_sets, callbacks = [], []
-        if vdata is not None:
-            vrows = np.flatnonzero(valid[2][:, a])
-            if len(vrows):
-                vtarget = (valid[1][vrows, a] > 0).astype(np.float32)
-                valid_sets = [lgb.Dataset(vdata[vrows], vtarget, reference=train_set)]
-                callbacks = [lgb.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False)]
-                facts["valid_rows"] = len(vrows)
-        booster = lgb.train(
-            dict(params), train_set, num_boost_round=int(n_estimators),
-            valid_sets=valid_sets, valid_names=["valid"] * len(valid_sets), callbacks=callbacks,
-        )
-        best = int(booster.best_iteration or booster.current_iteration())
-        if valid_sets:
-            facts["valid_logloss"] = float(booster.best_score["valid"]["binary_logloss"])
-        model.boosters[action] = lgb.Booster(model_str=booster.model_to_string(num_iteration=best))
+        vrows = np.flatnonzero(valid[2][:, a]) if valid is not None else np.zeros(0, int)
+        held = None
+        if not len(vrows) and groups is not None:
+            held = _held_out_groups(np.asarray(groups)[rows], internal_valid_fraction, int(params.get("seed", 0)) + a)
+            if held is not None and len(np.unique(target[~held])) < 2:
+                held = None  # the kept part must still hold both classes
+        if len(vrows):
+            vtarget = (valid[1][vrows, a] > 0).astype(np.float32)
+            booster, best, loss = _train(
+                params, (data[rows], target), (vdata[vrows], vtarget), n_estimators, early_stopping_rounds
+            )
+            facts |= {"valid": "external", "valid_rows": len(vrows), "valid_logloss": loss}
+        elif held is not None:
+            _, best, loss = _train(
+                params, (data[rows[~held]], target[~held]), (data[rows[held]], target[held]),
+                n_estimators, early_stopping_rounds,
+            )
+            booster, best, _ = _train(params, (data[rows], target), None, best, early_stopping_rounds)
+            facts |= {"valid": "internal", "valid_rows": int(held.sum()), "valid_logloss": loss}
+        else:
+            booster, best, _ = _train(params, (data[rows], target), None, n_estimators, early_stopping_rounds)
+            facts["valid"] = "none"
+        model.boosters[action] = booster
         model.constants[action] = float(n_pos / (n_pos + n_neg / rate))
         model.info[action] = facts | {"best_iteration": best}
     return model

@@ -59,6 +59,10 @@ class TreeSettings(BaseModel):
     negative_rate
         Share of each action's negative rows kept for training (all
         positives are kept); corrected for in the predicted probabilities.
+    internal_valid_fraction
+        An action with no validation rows (no validation videos, or none
+        whitelisting it) stops early on this share of its training videos
+        held out, then is refitted on all of them (0: train every round).
     num_leaves, learning_rate, n_estimators, early_stopping_rounds,
     min_data_in_leaf, feature_fraction, bagging_fraction, lambda_l2, max_bin
         LightGBM; early stopping needs validation videos.
@@ -77,6 +81,7 @@ class TreeSettings(BaseModel):
     frame_stride_s: float = Field(1.0 / 15.0, ge=0.0)
     max_frames_per_video: int = Field(20_000, ge=1)
     negative_rate: float = Field(0.5, gt=0.0, le=1.0)
+    internal_valid_fraction: float = Field(0.2, ge=0.0, lt=1.0)
     num_leaves: int = Field(31, ge=2)
     learning_rate: float = Field(0.05, gt=0.0)
     n_estimators: int = Field(400, ge=1)
@@ -238,12 +243,13 @@ def collect_rows(
     -------
     dict
         ``x``, ``y``, ``use`` pooled over the videos, ``lab`` (``(rows,)``
-        lab id per row, object array) and ``seconds`` spent building features.
+        lab id per row, object array), ``group`` (``(rows,)`` index of the
+        row's video in ``metas``) and ``seconds`` spent building features.
     """
-    parts: dict[str, list[np.ndarray]] = {"x": [], "y": [], "use": [], "lab": []}
+    parts: dict[str, list[np.ndarray]] = {"x": [], "y": [], "use": [], "lab": [], "group": []}
     seconds = 0.0
     items = track(list(metas), description) if progress else list(metas)
-    for meta in items:
+    for index, meta in enumerate(items):
 
         def build(meta: VideoMeta = meta) -> dict[str, np.ndarray]:
             nonlocal seconds
@@ -261,12 +267,14 @@ def collect_rows(
         for key in ("x", "y", "use"):
             parts[key].append(rows[key])
         parts["lab"].append(np.full(len(rows["x"]), meta.lab_id, dtype=object))
+        parts["group"].append(np.full(len(rows["x"]), index, dtype=np.int32))
     width, n_actions = len(settings.feature_names()), len(actions)
     out: dict[str, Any] = {
         "x": np.concatenate(parts["x"]) if parts["x"] else np.zeros((0, width), np.float32),
         "y": np.concatenate(parts["y"]) if parts["y"] else np.zeros((0, n_actions), np.uint8),
         "use": np.concatenate(parts["use"]) if parts["use"] else np.zeros((0, n_actions), bool),
         "lab": np.concatenate(parts["lab"]) if parts["lab"] else np.zeros(0, object),
+        "group": np.concatenate(parts["group"]) if parts["group"] else np.zeros(0, np.int32),
         "seconds": seconds,
     }
     return out

@@ -145,6 +145,7 @@ def fit_trees(
         n_estimators=settings.n_estimators, early_stopping_rounds=settings.early_stopping_rounds,
         valid=None if valid is None or not len(valid["x"])
         else (valid["x"], valid["y"], valid["use"], _lab_codes(labs, valid["lab"])),
+        groups=train["group"], internal_valid_fraction=settings.internal_valid_fraction,
     )
     fit_seconds = time.perf_counter() - start
     summary = {

@@ -119,5 +119,25 @@ def test_early_stopping_uses_the_validation_rows() -> None:
     valid = (x[:250], y[:250], use[:250], np.zeros(250))
     model = _fit(x[250:], y[250:], use[250:], valid=valid, n_estimators=300, early_stopping_rounds=10)
     info = model.info["act0"]
-    assert info["valid_rows"] == 250 and info["best_iteration"] < 100
+    assert info["valid"] == "external" and info["valid_rows"] == 250 and info["best_iteration"] < 100
     assert model.boosters["act0"].current_iteration() == info["best_iteration"]
+
+
+def test_actions_without_validation_rows_stop_early_on_held_out_groups() -> None:
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(1000, 5)).astype(np.float32)
+    y = np.stack([rng.random(1000) < 0.3, x[:, 0] > 0.5], axis=1).astype(np.uint8)  # noise, signal
+    use = np.ones_like(y, dtype=bool)
+    groups = np.repeat(np.arange(10), 100)  # ten "videos"
+    model = _fit(x, y, use, groups=groups, n_estimators=300, early_stopping_rounds=10)
+    noise, signal = model.info["act0"], model.info["act1"]
+    assert noise["valid"] == signal["valid"] == "internal" and noise["valid_rows"] == 200
+    assert noise["best_iteration"] < 60 < signal["best_iteration"]
+    # refitted on every row for the rounds found
+    assert model.boosters["act0"].current_iteration() == noise["best_iteration"]
+    blind = _fit(x, y, use, n_estimators=300)
+    assert blind.info["act0"]["valid"] == "none" and blind.info["act0"]["best_iteration"] == 300
+    off = _fit(x, y, use, groups=groups, internal_valid_fraction=0.0, n_estimators=50)
+    assert off.info["act0"]["valid"] == "none"
+    with pytest.raises(ValueError, match="groups"):
+        _fit(x, y, use, groups=groups[:10])
