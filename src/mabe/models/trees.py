@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
 
 FORMAT = "mabe-action-trees"
 FORMAT_VERSION = 1
@@ -59,10 +60,6 @@ def subsample_negatives(
         raise ValueError(f"rate must be in (0, 1], got {rate}")
     keep = rng.random(y.shape) < float(rate)
     return use & ((y > 0) | keep)
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 @dataclass
@@ -133,7 +130,7 @@ class ActionTrees:
                 out[:, a] = self.constants.get(action, 0.0)
                 continue
             raw = booster.predict(data, raw_score=True)
-            out[:, a] = _sigmoid(raw + np.log(self.negative_rates.get(action, 1.0)))
+            out[:, a] = expit(raw + np.log(self.negative_rates.get(action, 1.0)))
         return out
 
     def feature_importance(self) -> dict[str, dict[str, float]]:
