@@ -247,7 +247,8 @@ def _train(
         train[0], train[1], categorical_feature=categorical, free_raw_data=True,
         params={"max_bin": params.get("max_bin", 255), "verbose": -1},
     )
-    valid_sets, callbacks = [], []
+    valid_sets: list[Any] = []
+    callbacks: list[Any] = []
     if valid is not None:
         valid_sets = [lgb.Dataset(valid[0], valid[1], reference=train_set)]
         callbacks = [lgb.early_stopping(patience, first_metric_only=True, verbose=False)]
@@ -354,7 +355,7 @@ def fit_action_trees(
             held = _held_out_groups(np.asarray(groups)[rows], internal_valid_fraction, int(params.get("seed", 0)) + a)
             if held is not None and len(np.unique(target[~held])) < 2:
                 held = None  # the kept part must still hold both classes
-        if len(vrows):
+        if len(vrows) and valid is not None and vdata is not None:
             vtarget = (valid[1][vrows, a] > 0).astype(np.float32)
             booster, best, loss = _train(
                 params, (data[rows], target), (vdata[vrows], vtarget), n_estimators, early_stopping_rounds

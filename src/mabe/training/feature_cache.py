@@ -181,7 +181,8 @@ class FeatureCache:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
-                np.savez(handle, **{_STAMP: np.array(self.stamp(sources, extra))}, **arrays)
+                payload: dict[str, Any] = {_STAMP: np.array(self.stamp(sources, extra)), **arrays}
+                np.savez(handle, **payload)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
