@@ -114,7 +114,7 @@ def load_trained(run_dir: str | Path, which: str = "best", device: str | None = 
         ``label_scheme``, ``class_names``, ``actions``, ``input_dim``,
         ``feature_width``, ``checkpoint``, ``epoch``, ``metric``.
     """
-    from mabe.training.module import build_network
+    from mabe.training.network import build_network
 
     path = resolve_checkpoint(run_dir, which)
     ckpt = read_checkpoint(path)
