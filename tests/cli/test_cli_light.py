@@ -49,7 +49,7 @@ def _probe(commands: list[list[str]], cwd: Path) -> list[dict]:
     code = PROBE.format(heavy=HEAVY)
     out = subprocess.run(
         [sys.executable, "-c", code, json.dumps(commands)],
-        capture_output=True, text=True, cwd=cwd, env=env, timeout=300,
+        capture_output=True, text=True, cwd=cwd, env=env, timeout=300, check=False,
     )
     lines = [line for line in out.stdout.splitlines() if line.startswith("PROBE ")]
     assert lines, out.stderr[-3000:]
@@ -119,7 +119,7 @@ def test_every_command_module_is_light_to_import(tmp_path):
         " if m in sys.modules)))\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, check=False)
     lines = [line for line in out.stdout.splitlines() if line.startswith("PROBE ")]
     assert lines, out.stderr[-3000:]
     assert json.loads(lines[-1].removeprefix("PROBE ")) == []

@@ -407,3 +407,18 @@ def test_predict_videos_shorter_than_the_training_window(run_cli, demo_run, data
         result = run_cli("score", "--data", dataset_copy, "--submission", out, "--json")
         assert result.code == 0, result.err
         assert 0.0 <= json.loads(result.out)["score"] <= 1.0
+
+
+def test_predict_with_workers_writes_the_same_submission(run_cli, demo_run, small_dataset, tmp_path):
+    """Worker processes (spawned, model loaded once each) give byte-identical output, in video order."""
+    run, _ = demo_run
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    assert run_cli("predict", "--run", run, "--data", small_dataset, "--out", one).code == 0
+    result = run_cli("predict", "--run", run, "--data", small_dataset, "--out", two, "--workers", "2")
+    assert result.code == 0, result.err
+    assert two.read_bytes() == one.read_bytes()
+    line = _one_line_error(
+        run_cli("predict", "--run", run, "--data", small_dataset, "--out", tmp_path / "x.csv",
+                "--workers", "2", "--checkpoint", "nope")
+    )
+    assert "nope.ckpt: checkpoint not found" in line

@@ -14,6 +14,7 @@ def predict(
     out: Path = typer.Option(Path("submission.csv"), "--out", help="Submission CSV to write."),
     which: str = typer.Option("best", "--checkpoint", help="best, last, or a checkpoint file name."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out if it exists."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Predict videos in N processes."),
 ) -> None:
     """Predict intervals for every video of a split and write a validated submission.csv."""
     from mabe.data.submission import write_submission
@@ -24,7 +25,7 @@ def predict(
         raise MabeError(f"{out}: is a directory; give --out a file name such as submission.csv")
     if out.exists() and not overwrite:
         raise MabeError(f"{out}: already exists; choose another --out or pass --overwrite")
-    submission = predict_split(run, data, split, which=which)
+    submission = predict_split(run, data, split, which=which, workers=workers)
     write_submission(submission, out, overwrite=overwrite)
     n_videos = submission["video_id"].nunique()
     typer.echo(f"wrote {out}: {len(submission)} intervals for {n_videos} videos")

@@ -15,7 +15,7 @@ from mabe.data.types import Video
 from mabe.errors import MabeError
 from mabe.training.labels import Pair
 from mabe.training.samples import video_inputs
-from mabe.training.windows import grid_positions, overlap_average, window_starts
+from mabe.training.windows import grid_positions, window_starts
 
 
 @dataclass

@@ -75,12 +75,13 @@ def iter_video_probs(
 
 
 def predict_split(
-    run_dir: str | Path, data_dir: str | Path, split: str = "test", which: str = "best"
+    run_dir: str | Path, data_dir: str | Path, split: str = "test", which: str = "best", workers: int = 1
 ) -> pd.DataFrame:
     """Decode every video of ``split`` into a submission table (checked, with ``row_id``).
 
     Videos whose ``behaviors_labeled`` is empty get no rows: nothing they
-    contain could be scored.
+    contain could be scored. ``workers > 1`` predicts videos in that many
+    processes (:mod:`mabe.workflows.parallel`); the table is the same.
 
     Raises
     ------
@@ -94,10 +95,15 @@ def predict_split(
     params = load_decode_params(run_dir)
     parts = []
     metas = [m for m in dataset.metas(split) if m.behaviors_labeled]
-    for vp in iter_video_probs(run_dir, dataset, metas, which, f"predicting {split}"):
-        parts.append(
-            decode_video(vp.probs, vp.pairs, vp.actions, vp.whitelist, params, vp.lab_id, vp.video_id)
-        )
+    if workers > 1:
+        from mabe.workflows.parallel import decode_videos_parallel
+
+        parts = list(decode_videos_parallel(run_dir, data_dir, metas, which, workers, f"predicting {split}"))
+    else:
+        for vp in iter_video_probs(run_dir, dataset, metas, which, f"predicting {split}"):
+            parts.append(
+                decode_video(vp.probs, vp.pairs, vp.actions, vp.whitelist, params, vp.lab_id, vp.video_id)
+            )
     columns = [c for c in SUBMISSION_COLUMNS if c != "row_id"]
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     table = table[columns].copy()

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-import mabe.data.stream as stream
+from mabe.data import stream
 from mabe.data.checks import check_tracking
 from mabe.data.io import MabeDataset, read_pose
 from mabe.data.synth import synthesize

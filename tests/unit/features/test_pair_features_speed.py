@@ -15,7 +15,7 @@ from mabe.data.io import MabeDataset
 from mabe.data.synth import synthesize
 from mabe.data.types import Pose, VideoMeta
 from mabe.features import build_pair_features, video_pairs
-from mabe.features.anchors import anchor_points, pose_anchors
+from mabe.features.anchors import pose_anchors
 from mabe.features.missing import interpolate_gaps
 from mabe.features.mouse import mouse_signals, nearest_other_distance
 from mabe.features.normalize import normalize_pose
@@ -39,7 +39,7 @@ def reference_pair_features(pose: Pose, meta: VideoMeta, pairs, monkeypatch) -> 
     try:
         fps = float(meta.fps)
         coords = normalize_pose(pose, meta)
-        coords = interpolate_gaps(coords, max_gap=max(1, int(round(pw.PAIR_MAX_GAP_S * fps))))
+        coords = interpolate_gaps(coords, max_gap=max(1, round(pw.PAIR_MAX_GAP_S * fps)))
         anchors = pose_anchors(coords, pose.body_parts, fps)
         n_mice = coords.shape[1]
         signals = [mouse_signals(coords[:, m], anchors, fps) for m in range(n_mice)]
