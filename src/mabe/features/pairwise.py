@@ -33,12 +33,7 @@ import numpy as np
 from mabe.data.types import Pose, VideoMeta
 from mabe.features.anchors import anchor_points, pose_anchors
 from mabe.features.missing import interpolate_gaps
-from mabe.features.mouse import (
-    OWN_FEATURES,
-    MouseSignals,
-    mouse_signals,
-    nearest_other_distance,
-)
+from mabe.features.mouse import OWN_FEATURES, MouseSignals, mouse_signals, nearest_other_distance
 from mabe.features.normalize import normalize_pose
 from mabe.features.temporal import rolling_mean_std, time_derivative, window_frames
 
