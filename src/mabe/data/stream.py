@@ -37,8 +37,8 @@ __all__ = ["release_arrow_memory", "stream_pose"]
 
 _INT_COLUMNS = ("video_frame", "mouse_id")
 _XY = ("x", "y")
-_BATCH_ROWS = 1 << 17
-"""Rows decoded at a time: bounds the memory beyond the pose array (~4 MB)."""
+_BATCH_ROWS = 1 << 16
+"""Rows decoded at a time: bounds the memory beyond the pose array (~3 MB)."""
 
 
 class _Careful(Exception):
@@ -229,8 +229,11 @@ def _stream(path: Path, listed: Sequence[str] | None, n_mice: int | None) -> Pos
     for batch in batches:
         table = pa.Table.from_batches([batch])
         del batch
-        frames = _numpy(table.column("video_frame")).astype(np.intp, copy=False)
-        mice = _numpy(table.column("mouse_id")).astype(np.intp, copy=False)
+        # flat index of each row's (frame, mouse, part) slot, computed in place
+        target = _numpy(table.column("video_frame")).astype(np.intp)
+        target *= n_slots
+        target += _numpy(table.column("mouse_id"))
+        target -= 1
         codes = _codes(table.column("bodypart"), slot_of, names)
         if len(names) > coords.shape[2]:  # unlisted body parts: widen the axis
             wider = np.full((*coords.shape[:2], len(names), 2), np.nan, dtype=np.float32)
@@ -240,12 +243,14 @@ def _stream(path: Path, listed: Sequence[str] | None, n_mice: int | None) -> Pos
         del table
         if not (_finite(x) and _finite(y)):
             raise _Careful
+        target *= len(names)
+        target += codes
+        del codes
         flat = coords.reshape(-1, 2)
-        target = (frames * n_slots + (mice - 1)) * len(names) + codes
         flat[target, 0] = x
         flat[target, 1] = y
         rows += len(target)
-        del frames, mice, codes, x, y, target
+        del x, y, target
     if np.count_nonzero(~np.isnan(coords[..., 0])) != rows:
         raise _Careful  # duplicate (video_frame, mouse_id, bodypart) rows
     order = body_part_order(listed, names)
