@@ -21,13 +21,23 @@ has intervals to produce), then reports
   features) and :func:`mabe.decode.decode_video`;
 * the model's window pass with one torch thread against the default number,
   interleaved on the largest test video (a ratio > 1 means the extra threads
-  cost time, as happens when other processes keep the cores busy).
+  cost time, as happens when other processes keep the cores busy);
+* the warm in-process path on one thread (model loaded, videos read: features
+  + model + decoding), as frames per CPU second of this process = frames/s
+  per core, which other jobs on a shared machine barely change;
+* ``predict_split(workers=N)`` for 1 and 2 workers, interleaved, cold as
+  ``mabe predict`` is: frames/s, frames/s per core (frames / wall / N), CPU
+  seconds of the process and its workers, the speed-up and whether both
+  submissions are identical.
+
+The run is trained with the config ``mabe train`` picks without ``--config``
+(``--config recommended``, the default) or a packaged one (``--config demo``).
 
 Absolute times depend on the machine and its load (torch uses
 ``torch.get_num_threads()`` threads, see ``--threads``): compare the shares
 and ratios measured in one run. Run with ``python benchmarks/bench_predict.py
 [--quick] [--videos 8] [--minutes 5] [--labs A,B] [--repeats 3] [--threads N]
-[--json]``.
+[--config recommended] [--json]``.
 """
 
 from __future__ import annotations
@@ -35,6 +45,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+import resource
 import shutil
 import statistics
 import sys
@@ -140,17 +152,26 @@ def make_data(
     }
 
 
-def train_tiny(data: Path, run: Path) -> dict[str, Any]:
-    """The demo config for one epoch, then decoding tuned on the validation videos
-    (as ``mabe train`` does: an untuned, barely trained model may decode to nothing)."""
-    config = load_config("demo", TRAIN_OVERRIDES, data_dir=data, out=run)
+def train_tiny(data: Path, run: Path, config_name: str = "recommended") -> dict[str, Any]:
+    """A config (default: what ``mabe train`` picks without ``--config``) for one epoch, then
+    decoding tuned on the validation videos (as ``mabe train`` does: an untuned, barely
+    trained model may decode to nothing)."""
+    if config_name == "recommended":
+        from mabe.workflows.train import resolve_train_config
+
+        config = resolve_train_config(data, run, None, TRAIN_OVERRIDES)
+    else:
+        config = load_config(config_name, TRAIN_OVERRIDES, data_dir=data, out=run)
     start = time.perf_counter()
     summary = fit(config, run, progress_bar=False)
     fit_s = time.perf_counter() - start
     start = time.perf_counter()
     tuned = tune_run(run, data)
     return {
-        "config": "demo",
+        "config": config_name,
+        "model_type_config": config.model_type,
+        "sequence_length": config.sequence_length,
+        "inference_stride": config.inference_stride,
         "overrides": TRAIN_OVERRIDES,
         "model_type": summary["model_type"],
         "parameters": summary["parameters"],
@@ -299,6 +320,106 @@ def time_threads(run: Path, data: Path, repeats: int) -> dict[str, Any]:
     }
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """(this process, its waited-for children) user + system CPU seconds."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def time_warm(run: Path, data: Path, repeats: int) -> dict[str, Any]:
+    """The warm in-process path on one thread: model loaded and videos read once, then per video
+    features + model + decoding. frames/s per core = frames / CPU seconds of this process
+    (robust to other jobs on the machine); wall-clock frames/s alongside."""
+    model, config, run_info = inference.load_trained(run, "best")
+    params = predict.load_decode_params(run)
+    ds = MabeDataset(data)
+    videos = [ds.load_video(m) for m in ds.metas("test") if m.behaviors_labeled]
+    frames = sum(v.n_frames for v in videos)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+
+    def once() -> None:
+        for video in videos:
+            prediction = inference.predict_video(model, config, run_info, video)
+            vp = predict.to_video_probs(video.meta, prediction, getattr(config, "seed4_groups", None))
+            decode_video(vp.probs, vp.pairs, vp.actions, vp.whitelist, params, vp.lab_id, vp.video_id)
+
+    try:
+        once()  # warm-up
+        walls, cpus = [], []
+        for _ in range(max(1, repeats)):
+            cpu0, start = time.process_time(), time.perf_counter()
+            once()
+            walls.append(time.perf_counter() - start)
+            cpus.append(time.process_time() - cpu0)
+    finally:
+        torch.set_num_threads(before)
+    wall, cpu = statistics.median(walls), statistics.median(cpus)
+    pair_frames = sum(v.n_frames * len(all_pairs(v)) for v in videos)
+    return {
+        "videos": len(videos),
+        "frames": frames,
+        "pair_frames": pair_frames,
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "frames_per_s_wall": round(frames / wall),
+        "frames_per_s_per_core": round(frames / cpu),
+        "pair_frames_per_s_per_core": round(pair_frames / cpu),
+    }
+
+
+def model_flops(run: Path) -> dict[str, Any]:
+    """Multiply-adds of one window of the trained network (counted with torch's FLOP counter),
+    per grid point, and how many grid points one video frame costs with overlapping windows."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model, config, run_info = inference.load_trained(run, "best")
+    x = torch.zeros(1, config.sequence_length, int(run_info["input_dim"]))
+    counter = FlopCounterMode(display=False)
+    with torch.inference_mode(), counter:
+        model(x)
+    per_point = counter.get_total_flops() / config.sequence_length
+    return {
+        "flops_per_pair_grid_point": int(per_point),
+        "overlap_factor": round(config.sequence_length / config.inference_stride, 2),
+        "note": "LSTM FLOPs are not counted by torch's FlopCounterMode on every version",
+    }
+
+
+def time_workers(run: Path, data: Path, repeats: int, worker_counts: Sequence[int]) -> dict[str, Any]:
+    """``predict_split(workers=N)`` for each N, interleaved (medians): wall time, CPU time of this
+    process and its workers, frames/s, frames/s per core (frames / wall / N) and speed-up
+    over one worker. Each run is cold (model loaded, workers spawned), as ``mabe predict`` is."""
+    ds = MabeDataset(data)
+    frames = sum(ds.load_pose(m).n_frames for m in ds.metas("test") if m.behaviors_labeled)
+    walls: dict[int, list[float]] = {n: [] for n in worker_counts}
+    cpus: dict[int, list[float]] = {n: [] for n in worker_counts}
+    tables: dict[int, Any] = {}
+    for _ in range(max(1, repeats)):
+        for n in worker_counts:
+            (me0, kids0), start = _cpu_seconds(), time.perf_counter()
+            tables[n] = predict.predict_split(run, data, "test", workers=n)
+            walls[n].append(time.perf_counter() - start)
+            me1, kids1 = _cpu_seconds()
+            cpus[n].append(me1 - me0 + kids1 - kids0)
+    first = worker_counts[0]
+    out: dict[str, Any] = {"frames": frames}
+    for n in worker_counts:
+        wall = statistics.median(walls[n])
+        out[f"workers_{n}"] = {
+            "wall_s": round(wall, 3),
+            "wall_s_all": [round(w, 3) for w in walls[n]],
+            "cpu_s": round(statistics.median(cpus[n]), 3),
+            "frames_per_s": round(frames / wall),
+            "frames_per_s_per_core": round(frames / wall / n),
+            "frames_per_cpu_s": round(frames / statistics.median(cpus[n])),
+            "speedup_over_first": round(statistics.median(walls[first]) / wall, 2),
+            "same_table_as_first": bool(tables[n].equals(tables[first])),
+        }
+    return out
+
+
 def run(
     videos: int,
     minutes: float,
@@ -306,16 +427,21 @@ def run(
     repeats: int,
     seed: int = 0,
     keep: Path | None = None,
+    config_name: str = "recommended",
 ) -> dict[str, Any]:
     """Synthesize, train, measure; everything is deleted afterwards unless ``keep`` is given."""
     progress.set_enabled(False)
     tmp = Path(tempfile.mkdtemp(prefix="bench_predict_")) if keep is None else None
     root = keep if keep is not None else tmp
     data, run_dir = root / "data", root / "run"
-    result: dict[str, Any] = {"torch_threads": torch.get_num_threads(), "repeats": repeats}
+    result: dict[str, Any] = {
+        "torch_threads": torch.get_num_threads(),
+        "repeats": repeats,
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+    }
     try:
         result["dataset"] = make_data(data, videos, minutes, labs, seed)
-        result["training"] = train_tiny(data, run_dir)
+        result["training"] = train_tiny(data, run_dir, config_name)
         split = time_predict_split(run_dir, data, repeats)
         stages = time_stages(run_dir, data, repeats)  # one row per predicted (labelled) test video
         frames = sum(r["frames"] for r in stages)
@@ -329,6 +455,10 @@ def run(
         result["per_video"] = stages
         total = {k: sum(r[k] for r in stages) for k in ("features_s", "model_s", "decode_s")}
         result["threads"] = time_threads(run_dir, data, repeats)
+        result["warm"] = time_warm(run_dir, data, repeats)
+        result["model_flops"] = model_flops(run_dir)
+        result["workers"] = time_workers(run_dir, data, repeats, (1, 2))
+        result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
         result["stages"] = {
             k.removesuffix("_s"): {
                 "frames_per_s": round(frames / t),
@@ -346,7 +476,15 @@ def run(
 def headline(result: dict[str, Any]) -> dict[str, Any]:
     split = result["predict_split"]
     share = split["parts_share"]
+    workers = result["workers"]
     return {
+        "warm_frames_per_s_per_core": result["warm"]["frames_per_s_per_core"],
+        "warm_pair_frames_per_s_per_core": result["warm"]["pair_frames_per_s_per_core"],
+        "warm_frames_per_s_wall": result["warm"]["frames_per_s_wall"],
+        "workers_1_frames_per_s_per_core": workers["workers_1"]["frames_per_s_per_core"],
+        "workers_2_frames_per_s_per_core": workers["workers_2"]["frames_per_s_per_core"],
+        "workers_2_speedup": workers["workers_2"]["speedup_over_first"],
+        "workers_same_submission": workers["workers_2"]["same_table_as_first"],
         "predict_split_frames_per_s": split["frames_per_s"],
         "predict_split_s_per_video_minute": split["s_per_video_minute"],
         "share_features": share["features"],
@@ -368,6 +506,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch)")
     parser.add_argument("--keep", type=Path, default=None, help="write data and run here; keep")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--config", default="recommended", help="'recommended' (mabe train's default) or a packaged name"
+    )
     return parser.parse_args(argv)
 
 
@@ -384,6 +525,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         repeats=args.repeats or sizes["repeats"],
         seed=args.seed,
         keep=args.keep,
+        config_name=args.config,
     )
     result = {"headline": headline(result), **result}
     if args.json:
