@@ -25,10 +25,10 @@ has intervals to produce), then reports
 * the warm in-process path on one thread (model loaded, videos read: features
   + model + decoding), as frames per CPU second of this process = frames/s
   per core, which other jobs on a shared machine barely change;
-* ``predict_split(workers=N)`` for 1 and 2 workers, interleaved, cold as
-  ``mabe predict`` is: frames/s, frames/s per core (frames / wall / N), CPU
-  seconds of the process and its workers, the speed-up and whether both
-  submissions are identical.
+* ``mabe predict --workers N`` (a fresh process, as users run it) for 1 and 2
+  workers, interleaved: frames/s, frames/s per core (frames / wall / N), CPU
+  seconds of the command and its workers, the speed-up and whether both
+  submissions are byte-identical.
 
 The run is trained with the config ``mabe train`` picks without ``--config``
 (``--config recommended``, the default) or a packaged one (``--config demo``).
@@ -388,26 +388,35 @@ def model_flops(run: Path) -> dict[str, Any]:
 
 
 def time_workers(run: Path, data: Path, repeats: int, worker_counts: Sequence[int]) -> dict[str, Any]:
-    """``predict_split(workers=N)`` for each N, interleaved (medians): wall time, CPU time of this
-    process and its workers, frames/s, frames/s per core (frames / wall / N) and speed-up
-    over one worker. Each run is cold (model loaded, workers spawned), as ``mabe predict`` is."""
+    """``mabe predict --workers N`` in a fresh process for each N, interleaved (medians): wall
+    time, CPU time of the command and its workers, frames/s, frames/s per core (frames / wall /
+    N), the speed-up over the first N and whether the submissions are byte-identical. Each run
+    is what a user gets: start-up, model loading, workers spawned."""
+    import subprocess
+
     ds = MabeDataset(data)
     frames = sum(ds.load_pose(m).n_frames for m in ds.metas("test") if m.behaviors_labeled)
     walls: dict[int, list[float]] = {n: [] for n in worker_counts}
     cpus: dict[int, list[float]] = {n: [] for n in worker_counts}
-    tables: dict[int, Any] = {}
-    for _ in range(max(1, repeats)):
-        for n in worker_counts:
-            (me0, kids0), start = _cpu_seconds(), time.perf_counter()
-            tables[n] = predict.predict_split(run, data, "test", workers=n)
-            walls[n].append(time.perf_counter() - start)
-            me1, kids1 = _cpu_seconds()
-            cpus[n].append(me1 - me0 + kids1 - kids0)
+    outputs: dict[int, bytes] = {}
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    with tempfile.TemporaryDirectory(prefix="bench_workers_") as tmp:
+        for _ in range(max(1, repeats)):
+            for n in worker_counts:
+                out = Path(tmp) / f"sub{n}.csv"
+                argv = [sys.executable, "-m", "mabe", "-q", "predict", "--run", str(run), "--data",
+                        str(data), "--out", str(out), "--overwrite", "--workers", str(n)]
+                kids0, start = _cpu_seconds()[1], time.perf_counter()
+                subprocess.run(argv, env=env, check=True, capture_output=True)
+                walls[n].append(time.perf_counter() - start)
+                cpus[n].append(_cpu_seconds()[1] - kids0)
+                outputs[n] = out.read_bytes()
     first = worker_counts[0]
-    out: dict[str, Any] = {"frames": frames}
+    result: dict[str, Any] = {"frames": frames}
     for n in worker_counts:
         wall = statistics.median(walls[n])
-        out[f"workers_{n}"] = {
+        result[f"workers_{n}"] = {
             "wall_s": round(wall, 3),
             "wall_s_all": [round(w, 3) for w in walls[n]],
             "cpu_s": round(statistics.median(cpus[n]), 3),
@@ -415,9 +424,9 @@ def time_workers(run: Path, data: Path, repeats: int, worker_counts: Sequence[in
             "frames_per_s_per_core": round(frames / wall / n),
             "frames_per_cpu_s": round(frames / statistics.median(cpus[n])),
             "speedup_over_first": round(statistics.median(walls[first]) / wall, 2),
-            "same_table_as_first": bool(tables[n].equals(tables[first])),
+            "same_submission_as_first": outputs[n] == outputs[first],
         }
-    return out
+    return result
 
 
 def run(
@@ -484,7 +493,7 @@ def headline(result: dict[str, Any]) -> dict[str, Any]:
         "workers_1_frames_per_s_per_core": workers["workers_1"]["frames_per_s_per_core"],
         "workers_2_frames_per_s_per_core": workers["workers_2"]["frames_per_s_per_core"],
         "workers_2_speedup": workers["workers_2"]["speedup_over_first"],
-        "workers_same_submission": workers["workers_2"]["same_table_as_first"],
+        "workers_same_submission": workers["workers_2"]["same_submission_as_first"],
         "predict_split_frames_per_s": split["frames_per_s"],
         "predict_split_s_per_video_minute": split["s_per_video_minute"],
         "share_features": share["features"],
