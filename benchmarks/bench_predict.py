@@ -74,7 +74,7 @@ from mabe.workflows.tune import tune_run
 
 DEFAULT_LABS = ("CalMS21_task1", "AdaptableSnail")
 FULL = {"videos": 8, "minutes": 5.0, "repeats": 3}
-QUICK = {"videos": 4, "minutes": 1.0, "repeats": 2}
+QUICK = {"videos": 8, "minutes": 3.0, "repeats": 2}
 TRAIN_OVERRIDES = ["epochs=1", "max_windows_per_epoch=512", "save_freq=1"]
 
 
@@ -520,7 +520,7 @@ def headline(result: dict[str, Any]) -> dict[str, Any]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="4 videos x 1 min, 2 repeats")
+    parser.add_argument("--quick", action="store_true", help="8 videos x 3 min, 2 repeats")
     parser.add_argument("--videos", type=int, default=None)
     parser.add_argument("--minutes", type=float, default=None)
     parser.add_argument("--labs", default=",".join(DEFAULT_LABS), help="comma-separated lab ids")
