@@ -47,16 +47,17 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from mabe.data.checks import read_parquet_file, tracking_value_problems
 from mabe.data.dense import body_part_order, tracking_to_dense
-from mabe.data.io import MabeDataset
+from mabe.data.io import MabeDataset, read_tracking
 from mabe.data.synth import synthesize
 from mabe.data.validate import validate_dataset
 
 DEFAULT_LABS = ("AdaptableSnail", "CalMS21_task1")
 FULL = {"videos": 4, "minutes": 30.0, "repeats": 3}
-QUICK = {"videos": 2, "minutes": 3.0, "repeats": 2}
+QUICK = {"videos": 2, "minutes": 10.0, "repeats": 2}
 
 
 # ----------------------------------------------------------------- measuring
@@ -120,21 +121,48 @@ def naive_dense(
 # ------------------------------------------------------------------ the steps
 
 
+def interleaved(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
+    """Median wall time of each function, run in turn ``repeats`` times (after one warm-up round).
+
+    Interleaving spreads a change in the machine's load over every function
+    alike, so the ratios between them stay meaningful on a shared machine.
+    """
+    for fn in fns.values():
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(max(1, repeats)):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def pandas_load(path: Path, body_parts: Sequence[str], n_mice: int) -> Any:
+    """The checked pandas path (what ``load_pose`` did before streaming; still its fallback)."""
+    return tracking_to_dense(read_tracking(path), body_parts=body_parts, n_mice=n_mice)
+
+
 def time_videos(ds: MabeDataset, repeats: int) -> list[dict[str, Any]]:
-    """``load_pose`` and its three steps, per video (medians)."""
+    """Per video: raw ``pyarrow.parquet.read_table`` vs ``load_pose`` vs the pandas path
+    (interleaved medians), and the careful path's steps (read, value checks, dense)."""
     rows = []
     for split in ds.splits():
         for meta in ds.metas(split):
             path = ds.tracking_path(meta)
-            t_total, pose = median_time(lambda: ds.load_pose(meta), repeats)
+            t = interleaved(
+                {
+                    "raw_read": lambda: pq.read_table(path),
+                    "load_pose": lambda: ds.load_pose(meta),
+                    "pandas_path": lambda: pandas_load(path, meta.body_parts, meta.n_mice),
+                },
+                repeats,
+            )
+            pose = ds.load_pose(meta)
             t_read, checked = median_time(lambda: read_parquet_file(path), repeats)
             frame = checked.frame
             t_check, problems = median_time(lambda: tracking_value_problems(frame), repeats)
             assert not problems, problems
-            t_dense, _ = median_time(
-                lambda: tracking_to_dense(frame, body_parts=meta.body_parts, n_mice=meta.n_mice),
-                repeats,
-            )
             n_frames = pose.n_frames
             rows.append(
                 {
@@ -146,17 +174,137 @@ def time_videos(ds: MabeDataset, repeats: int) -> list[dict[str, Any]]:
                     "rows": len(frame),
                     "file_mb": round(path.stat().st_size / 1e6, 2),
                     "pose_mb": round(pose.coords.nbytes / 1e6, 1),
-                    "load_pose_s": round(t_total, 4),
-                    "load_pose_frames_per_s": round(n_frames / t_total),
-                    "load_pose_rows_per_s": round(len(frame) / t_total),
-                    "read_parquet_s": round(t_read, 4),
-                    "check_values_s": round(t_check, 4),
-                    "dense_s": round(t_dense, 4),
+                    "raw_read_s": round(t["raw_read"], 4),
+                    "load_pose_s": round(t["load_pose"], 4),
+                    "pandas_path_s": round(t["pandas_path"], 4),
+                    "load_pose_over_raw_read": round(t["load_pose"] / t["raw_read"], 2),
+                    "pandas_path_over_raw_read": round(t["pandas_path"] / t["raw_read"], 2),
+                    "load_pose_frames_per_s": round(n_frames / t["load_pose"]),
+                    "load_pose_rows_per_s": round(len(frame) / t["load_pose"]),
+                    "careful_read_parquet_s": round(t_read, 4),
+                    "careful_check_values_s": round(t_check, 4),
                 }
             )
             del pose, checked, frame
             gc.collect()
     return rows
+
+
+# ------------------------------------------------- peak memory, fresh process
+
+
+def _child_measure(method: str, path: str, body_parts: list[str], n_mice: int) -> dict[str, Any]:
+    """In a fresh interpreter: peak RSS growth of one load and what stays after it."""
+    import pyarrow as pa
+
+    from mabe.data.io import read_pose
+
+    load = {
+        "raw_read": lambda: pq.read_table(path),
+        "load_pose": lambda: read_pose(path, body_parts=body_parts, n_mice=n_mice).coords,
+        "pandas_pivot": lambda: naive_dense(pd.read_parquet(path), body_parts, n_mice),
+    }[method]
+    gc.collect()
+    start = proc_status_mb("VmRSS") or 0.0
+    reset_peak_rss()
+    first = load()  # warm-up: one-time costs (code pages, allocator arenas) are not the load's memory
+    peak_first = (proc_status_mb("VmHWM") or 0.0) - start
+    del first
+    gc.collect()
+    base = proc_status_mb("VmRSS") or 0.0
+    reset = reset_peak_rss()
+    table = load()
+    result_mb = table.nbytes / 2**20
+    peak = (proc_status_mb("VmHWM") or 0.0) - base
+    del table
+    gc.collect()
+    held = (proc_status_mb("VmRSS") or 0.0) - base
+    return {
+        "peak_growth_mb": round(peak, 1),
+        "held_after_mb": round(held, 1),
+        "held_after_first_load_mb": round(base - start, 1),
+        "peak_growth_first_load_mb": round(peak_first, 1),
+        "result_mb": round(result_mb, 1),
+        "peak_reset": reset,
+        "arrow_bytes_after": pa.total_allocated_bytes(),
+    }
+
+
+def peak_memory(path: Path, body_parts: Sequence[str], n_mice: int, repeats: int) -> dict[str, Any]:
+    """Peak RSS growth of raw read / ``load_pose`` / pandas + pivot, each load in its own
+    fresh process (so no allocator cache from earlier work hides or inflates it), interleaved."""
+    import subprocess
+
+    runs: dict[str, list[dict[str, Any]]] = {m: [] for m in ("raw_read", "load_pose", "pandas_pivot")}
+    for _ in range(max(1, repeats)):
+        for method in runs:
+            args = [sys.executable, str(Path(__file__).resolve()), "--child", method, str(path),
+                    json.dumps(list(body_parts)), str(n_mice)]
+            out = subprocess.run(args, capture_output=True, text=True, check=True)
+            runs[method].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return {
+        method: {
+            "peak_growth_mb": statistics.median(r["peak_growth_mb"] for r in rs),
+            "held_after_mb": statistics.median(r["held_after_mb"] for r in rs),
+            "held_after_first_load_mb": statistics.median(r["held_after_first_load_mb"] for r in rs),
+            "peak_growth_first_load_mb": statistics.median(r["peak_growth_first_load_mb"] for r in rs),
+            "peak_reset": all(r["peak_reset"] for r in rs),
+        }
+        for method, rs in runs.items()
+    }
+
+
+INGEST_MINUTES = 30.0
+"""Length of the video the ingest table is measured on (as in issue 12)."""
+
+
+def ingest(ds: MabeDataset, repeats: int, minutes: float = INGEST_MINUTES) -> dict[str, Any]:
+    """The issue-12 table: time and peak-RSS ratios in one run, on the largest video if it is at
+    least ``minutes`` long, else on one such ``AdaptableSnail`` video synthesized for it."""
+    metas = [m for split in ds.splits() for m in ds.metas(split)]
+    meta = max(metas, key=lambda m: ds.tracking_path(m).stat().st_size)
+    if ds.load_pose(meta).n_frames < minutes * 60 * meta.fps * 0.99:
+        tmp = Path(tempfile.mkdtemp(prefix="bench_ingest_"))
+        try:
+            synthesize(tmp / "data", 1, 1, labs=["AdaptableSnail"], minutes=minutes,
+                       test_fraction=0.0, progress=False)
+            return ingest(MabeDataset(tmp / "data"), repeats, minutes)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    path = ds.tracking_path(meta)
+    dense_mb = ds.load_pose(meta).coords.nbytes / 2**20
+    times = interleaved(
+        {
+            "raw_read": lambda: pq.read_table(path),
+            "load_pose": lambda: ds.load_pose(meta),
+            "pandas_pivot": lambda: naive_dense(pd.read_parquet(path), meta.body_parts, meta.n_mice),
+        },
+        repeats,
+    )
+    memory = peak_memory(path, meta.body_parts, meta.n_mice, repeats)
+    raw = times["raw_read"]
+    return {
+        "video": f"{meta.split}/{meta.lab_id}/{meta.video_id}",
+        "minutes": round(ds.load_pose(meta).n_frames / meta.fps / 60, 1),
+        "shape": list(ds.load_pose(meta).coords.shape),
+        "file_mb": round(path.stat().st_size / 1e6, 1),
+        "dense_mib": round(dense_mb, 1),
+        "rows": pq.ParquetFile(path).metadata.num_rows,
+        "table": {
+            name: {
+                "time_s": round(t, 4),
+                "time_over_raw_read": round(t / raw, 2),
+                "peak_rss_growth_over_dense": round(memory[name]["peak_growth_mb"] / dense_mb, 2),
+                "rss_held_after_mib": memory[name]["held_after_mb"],
+                "rss_held_after_first_load_mib": memory[name]["held_after_first_load_mb"],
+                "first_load_peak_rss_growth_over_dense": round(
+                    memory[name]["peak_growth_first_load_mb"] / dense_mb, 2
+                ),
+            }
+            for name, t in times.items()
+        },
+        "peak_rss_measured": all(m["peak_reset"] for m in memory.values()),
+    }
 
 
 def rss_passes(ds: MabeDataset, passes: int = 3) -> dict[str, Any]:
@@ -284,11 +432,10 @@ def run(
             statistics.median(v["load_pose_frames_per_s"] for v in per_video)
         )
         result["load_pose_total_frames_per_s"] = round(frames / sum(load_times))
-        step_keys = ("read_parquet_s", "check_values_s", "dense_s")
-        steps = {k: sum(v[k] for v in per_video) for k in step_keys}
-        result["load_pose_step_share"] = {
-            k.removesuffix("_s"): round(t / sum(steps.values()), 3) for k, t in steps.items()
-        }
+        result["load_pose_over_raw_read_median"] = round(
+            statistics.median(v["load_pose_over_raw_read"] for v in per_video), 2
+        )
+        result["ingest"] = ingest(ds, repeats)
         t_validate, problems = median_time(lambda: validate_dataset(data, progress=False), repeats)
         result["validate_dataset_s"] = round(t_validate, 3)
         result["validate_frames_per_s"] = round(frames / t_validate)
@@ -307,7 +454,17 @@ def headline(result: dict[str, Any]) -> dict[str, Any]:
     """The few numbers worth a summary line."""
     mem = result["memory"]
     dvp = result["dense_vs_pivot"]
+    table = result["ingest"]["table"]
     return {
+        "ingest_load_pose_over_raw_read": table["load_pose"]["time_over_raw_read"],
+        "ingest_pivot_over_raw_read": table["pandas_pivot"]["time_over_raw_read"],
+        "ingest_peak_rss_over_dense_raw_read": table["raw_read"]["peak_rss_growth_over_dense"],
+        "ingest_peak_rss_over_dense_load_pose": table["load_pose"]["peak_rss_growth_over_dense"],
+        "ingest_peak_rss_over_dense_pivot": table["pandas_pivot"]["peak_rss_growth_over_dense"],
+        "ingest_rss_held_after_load_pose_mib": table["load_pose"]["rss_held_after_mib"],
+        "ingest_first_load_peak_over_dense_raw_read": table["raw_read"]["first_load_peak_rss_growth_over_dense"],
+        "ingest_first_load_peak_over_dense_load_pose": table["load_pose"]["first_load_peak_rss_growth_over_dense"],
+        "ingest_first_load_peak_over_dense_pivot": table["pandas_pivot"]["first_load_peak_rss_growth_over_dense"],
         "load_pose_median_s": result["load_pose_median_s"],
         "load_pose_median_frames_per_s": result["load_pose_median_frames_per_s"],
         "validate_frames_per_s": result["validate_frames_per_s"],
@@ -329,12 +486,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", type=Path, default=None, help="measure this dataset instead")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--child", nargs=4, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Run the benchmark, print the result, and return it."""
     args = parse_args(argv)
+    if args.child:
+        method, path, parts, n_mice = args.child
+        print(json.dumps(_child_measure(method, path, json.loads(parts), int(n_mice))))
+        return {}
     sizes = QUICK if args.quick else FULL
     result = run(
         videos=args.videos or sizes["videos"],

@@ -21,13 +21,23 @@ has intervals to produce), then reports
   features) and :func:`mabe.decode.decode_video`;
 * the model's window pass with one torch thread against the default number,
   interleaved on the largest test video (a ratio > 1 means the extra threads
-  cost time, as happens when other processes keep the cores busy).
+  cost time, as happens when other processes keep the cores busy);
+* the warm in-process path on one thread (model loaded, videos read: features
+  + model + decoding), as frames per CPU second of this process = frames/s
+  per core, which other jobs on a shared machine barely change;
+* ``mabe predict --workers N`` (a fresh process, as users run it) for 1 and 2
+  workers, interleaved: frames/s, frames/s per core (frames / wall / N), CPU
+  seconds of the command and its workers, the speed-up and whether both
+  submissions are byte-identical.
+
+The run is trained with the config ``mabe train`` picks without ``--config``
+(``--config recommended``, the default) or a packaged one (``--config demo``).
 
 Absolute times depend on the machine and its load (torch uses
 ``torch.get_num_threads()`` threads, see ``--threads``): compare the shares
 and ratios measured in one run. Run with ``python benchmarks/bench_predict.py
 [--quick] [--videos 8] [--minutes 5] [--labs A,B] [--repeats 3] [--threads N]
-[--json]``.
+[--config recommended] [--json]``.
 """
 
 from __future__ import annotations
@@ -35,6 +45,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+import resource
 import shutil
 import statistics
 import sys
@@ -63,7 +75,7 @@ from mabe.workflows.tune import tune_run
 
 DEFAULT_LABS = ("CalMS21_task1", "AdaptableSnail")
 FULL = {"videos": 8, "minutes": 5.0, "repeats": 3}
-QUICK = {"videos": 4, "minutes": 1.0, "repeats": 2}
+QUICK = {"videos": 8, "minutes": 3.0, "repeats": 2}
 TRAIN_OVERRIDES = ["epochs=1", "max_windows_per_epoch=512", "save_freq=1"]
 
 
@@ -141,17 +153,26 @@ def make_data(
     }
 
 
-def train_tiny(data: Path, run: Path) -> dict[str, Any]:
-    """The demo config for one epoch, then decoding tuned on the validation videos
-    (as ``mabe train`` does: an untuned, barely trained model may decode to nothing)."""
-    config = load_config("demo", TRAIN_OVERRIDES, data_dir=data, out=run)
+def train_tiny(data: Path, run: Path, config_name: str = "recommended") -> dict[str, Any]:
+    """A config (default: what ``mabe train`` picks without ``--config``) for one epoch, then
+    decoding tuned on the validation videos (as ``mabe train`` does: an untuned, barely
+    trained model may decode to nothing)."""
+    if config_name == "recommended":
+        from mabe.workflows.train import resolve_train_config
+
+        config = resolve_train_config(data, run, None, TRAIN_OVERRIDES)
+    else:
+        config = load_config(config_name, TRAIN_OVERRIDES, data_dir=data, out=run)
     start = time.perf_counter()
     summary = fit(config, run, progress_bar=False)
     fit_s = time.perf_counter() - start
     start = time.perf_counter()
     tuned = tune_run(run, data)
     return {
-        "config": "demo",
+        "config": config_name,
+        "model_type_config": config.model_type,
+        "sequence_length": config.sequence_length,
+        "inference_stride": config.inference_stride,
         "overrides": TRAIN_OVERRIDES,
         "model_type": summary["model_type"],
         "parameters": summary["parameters"],
@@ -300,6 +321,125 @@ def time_threads(run: Path, data: Path, repeats: int) -> dict[str, Any]:
     }
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """(this process, its waited-for children) user + system CPU seconds."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
+def time_warm(run: Path, data: Path, repeats: int) -> dict[str, Any]:
+    """The warm in-process path on one thread: model loaded and videos read once, then per video
+    features + model + decoding. frames/s per core = frames / CPU seconds of this process
+    (robust to other jobs on the machine); wall-clock frames/s alongside."""
+    model, config, run_info = inference.load_trained(run, "best")
+    params = predict.load_decode_params(run)
+    ds = MabeDataset(data)
+    videos = [ds.load_video(m) for m in ds.metas("test") if m.behaviors_labeled]
+    frames = sum(v.n_frames for v in videos)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+
+    def once() -> None:
+        for video in videos:
+            prediction = inference.predict_video(model, config, run_info, video)
+            vp = predict.to_video_probs(video.meta, prediction, getattr(config, "seed4_groups", None))
+            decode_video(vp.probs, vp.pairs, vp.actions, vp.whitelist, params, vp.lab_id, vp.video_id)
+
+    try:
+        once()  # warm-up
+        walls, cpus = [], []
+        for _ in range(max(1, repeats)):
+            cpu0, start = time.process_time(), time.perf_counter()
+            once()
+            walls.append(time.perf_counter() - start)
+            cpus.append(time.process_time() - cpu0)
+    finally:
+        torch.set_num_threads(before)
+    wall, cpu = statistics.median(walls), statistics.median(cpus)
+    pair_frames = sum(v.n_frames * len(all_pairs(v)) for v in videos)
+    return {
+        "videos": len(videos),
+        "frames": frames,
+        "pair_frames": pair_frames,
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "frames_per_s_wall": round(frames / wall),
+        "frames_per_s_per_core": round(frames / cpu),
+        "pair_frames_per_s_per_core": round(pair_frames / cpu),
+    }
+
+
+def model_flops(run: Path) -> dict[str, Any]:
+    """Multiply-adds of one window of the trained network (counted with torch's FLOP counter),
+    per grid point, and how many grid points one video frame costs with overlapping windows."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model, config, run_info = inference.load_trained(run, "best")
+    x = torch.zeros(1, config.sequence_length, int(run_info["input_dim"]))
+    counter = FlopCounterMode(display=False)
+    with torch.inference_mode(), counter:
+        model(x)
+    counted = counter.get_total_flops() / config.sequence_length
+    lstm = 0  # torch's counter has no formula for LSTMs: 4 gates x (input + hidden) x hidden MACs
+    for module in model.modules():
+        if isinstance(module, torch.nn.LSTM):
+            dirs = 2 if module.bidirectional else 1
+            for layer in range(module.num_layers):
+                width = module.input_size if layer == 0 else module.hidden_size * dirs
+                lstm += 2 * 4 * module.hidden_size * (width + module.hidden_size) * dirs
+    overlap = config.sequence_length / config.inference_stride
+    return {
+        "flops_per_pair_grid_point_counted": round(counted),
+        "lstm_flops_per_pair_grid_point": lstm,
+        "flops_per_pair_grid_point": round(counted + lstm),
+        "overlap_factor": round(overlap, 2),
+        "flops_per_pair_frame_with_overlap": round((counted + lstm) * overlap),
+    }
+
+
+def time_workers(run: Path, data: Path, repeats: int, worker_counts: Sequence[int]) -> dict[str, Any]:
+    """``mabe predict --workers N`` in a fresh process for each N, interleaved (medians): wall
+    time, CPU time of the command and its workers, frames/s, frames/s per core (frames / wall /
+    N), the speed-up over the first N and whether the submissions are byte-identical. Each run
+    is what a user gets: start-up, model loading, workers spawned."""
+    import subprocess
+
+    ds = MabeDataset(data)
+    frames = sum(ds.load_pose(m).n_frames for m in ds.metas("test") if m.behaviors_labeled)
+    walls: dict[int, list[float]] = {n: [] for n in worker_counts}
+    cpus: dict[int, list[float]] = {n: [] for n in worker_counts}
+    outputs: dict[int, bytes] = {}
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    with tempfile.TemporaryDirectory(prefix="bench_workers_") as tmp:
+        for _ in range(max(1, repeats)):
+            for n in worker_counts:
+                out = Path(tmp) / f"sub{n}.csv"
+                argv = [sys.executable, "-m", "mabe", "-q", "predict", "--run", str(run), "--data",
+                        str(data), "--out", str(out), "--overwrite", "--workers", str(n)]
+                kids0, start = _cpu_seconds()[1], time.perf_counter()
+                subprocess.run(argv, env=env, check=True, capture_output=True)
+                walls[n].append(time.perf_counter() - start)
+                cpus[n].append(_cpu_seconds()[1] - kids0)
+                outputs[n] = out.read_bytes()
+    first = worker_counts[0]
+    result: dict[str, Any] = {"frames": frames}
+    for n in worker_counts:
+        wall = statistics.median(walls[n])
+        result[f"workers_{n}"] = {
+            "wall_s": round(wall, 3),
+            "wall_s_all": [round(w, 3) for w in walls[n]],
+            "cpu_s": round(statistics.median(cpus[n]), 3),
+            "frames_per_s": round(frames / wall),
+            "frames_per_s_per_core": round(frames / wall / n),
+            "frames_per_cpu_s": round(frames / statistics.median(cpus[n])),
+            "speedup_over_first": round(statistics.median(walls[first]) / wall, 2),
+            "same_submission_as_first": outputs[n] == outputs[first],
+        }
+    return result
+
+
 def run(
     videos: int,
     minutes: float,
@@ -307,16 +447,21 @@ def run(
     repeats: int,
     seed: int = 0,
     keep: Path | None = None,
+    config_name: str = "recommended",
 ) -> dict[str, Any]:
     """Synthesize, train, measure; everything is deleted afterwards unless ``keep`` is given."""
     progress.set_enabled(False)
     tmp = Path(tempfile.mkdtemp(prefix="bench_predict_")) if keep is None else None
     root = keep if keep is not None else tmp
     data, run_dir = root / "data", root / "run"
-    result: dict[str, Any] = {"torch_threads": torch.get_num_threads(), "repeats": repeats}
+    result: dict[str, Any] = {
+        "torch_threads": torch.get_num_threads(),
+        "repeats": repeats,
+        "load_average_before": [round(x, 2) for x in os.getloadavg()],
+    }
     try:
         result["dataset"] = make_data(data, videos, minutes, labs, seed)
-        result["training"] = train_tiny(data, run_dir)
+        result["training"] = train_tiny(data, run_dir, config_name)
         split = time_predict_split(run_dir, data, repeats)
         stages = time_stages(run_dir, data, repeats)  # one row per predicted (labelled) test video
         frames = sum(r["frames"] for r in stages)
@@ -330,6 +475,10 @@ def run(
         result["per_video"] = stages
         total = {k: sum(r[k] for r in stages) for k in ("features_s", "model_s", "decode_s")}
         result["threads"] = time_threads(run_dir, data, repeats)
+        result["warm"] = time_warm(run_dir, data, repeats)
+        result["model_flops"] = model_flops(run_dir)
+        result["workers"] = time_workers(run_dir, data, repeats, (1, 2))
+        result["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
         result["stages"] = {
             k.removesuffix("_s"): {
                 "frames_per_s": round(frames / t),
@@ -347,7 +496,19 @@ def run(
 def headline(result: dict[str, Any]) -> dict[str, Any]:
     split = result["predict_split"]
     share = split["parts_share"]
+    workers = result["workers"]
     return {
+        "warm_frames_per_s_per_core": result["warm"]["frames_per_s_per_core"],
+        "warm_pair_frames_per_s_per_core": result["warm"]["pair_frames_per_s_per_core"],
+        "warm_frames_per_s_wall": result["warm"]["frames_per_s_wall"],
+        "model_gflop_per_s_per_core": round(
+            result["warm"]["pair_frames_per_s_per_core"]
+            * result["model_flops"]["flops_per_pair_frame_with_overlap"] / 1e9, 1
+        ),
+        "workers_1_frames_per_s_per_core": workers["workers_1"]["frames_per_s_per_core"],
+        "workers_2_frames_per_s_per_core": workers["workers_2"]["frames_per_s_per_core"],
+        "workers_2_speedup": workers["workers_2"]["speedup_over_first"],
+        "workers_same_submission": workers["workers_2"]["same_submission_as_first"],
         "predict_split_frames_per_s": split["frames_per_s"],
         "predict_split_s_per_video_minute": split["s_per_video_minute"],
         "share_features": share["features"],
@@ -360,7 +521,7 @@ def headline(result: dict[str, Any]) -> dict[str, Any]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="4 videos x 1 min, 2 repeats")
+    parser.add_argument("--quick", action="store_true", help="8 videos x 3 min, 2 repeats")
     parser.add_argument("--videos", type=int, default=None)
     parser.add_argument("--minutes", type=float, default=None)
     parser.add_argument("--labs", default=",".join(DEFAULT_LABS), help="comma-separated lab ids")
@@ -369,6 +530,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch)")
     parser.add_argument("--keep", type=Path, default=None, help="write data and run here; keep")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--config", default="recommended", help="'recommended' (mabe train's default) or a packaged name"
+    )
     return parser.parse_args(argv)
 
 
@@ -385,6 +549,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         repeats=args.repeats or sizes["repeats"],
         seed=args.seed,
         keep=args.keep,
+        config_name=args.config,
     )
     result = {"headline": headline(result), **result}
     if args.json:

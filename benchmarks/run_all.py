@@ -92,6 +92,7 @@ BENCHMARKS: dict[str, Benchmark] = {
         _training_headline,
     ),
     "io": Benchmark("bench_io", ["--json"], ["--json", "--quick"]),
+    "startup": Benchmark("bench_startup", ["--json"], ["--json", "--quick"]),
     "predict": Benchmark("bench_predict", ["--json"], ["--json", "--quick"]),
     "gpu": Benchmark("bench_gpu", ["--json"], ["--json", "--repeats", "2", "--batch-size", "16"]),
 }

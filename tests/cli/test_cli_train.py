@@ -407,3 +407,41 @@ def test_predict_videos_shorter_than_the_training_window(run_cli, demo_run, data
         result = run_cli("score", "--data", dataset_copy, "--submission", out, "--json")
         assert result.code == 0, result.err
         assert 0.0 <= json.loads(result.out)["score"] <= 1.0
+
+
+def test_predict_with_workers_writes_the_same_submission(run_cli, demo_run, small_dataset, tmp_path):
+    """Worker processes (spawned, model loaded once each) give byte-identical output, in video order."""
+    run, _ = demo_run
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    assert run_cli("predict", "--run", run, "--data", small_dataset, "--out", one).code == 0
+    result = run_cli("predict", "--run", run, "--data", small_dataset, "--out", two, "--workers", "2")
+    assert result.code == 0, result.err
+    assert two.read_bytes() == one.read_bytes()
+    line = _one_line_error(
+        run_cli("predict", "--run", run, "--data", small_dataset, "--out", tmp_path / "x.csv",
+                "--workers", "2", "--checkpoint", "nope")
+    )
+    assert "nope.ckpt: checkpoint not found" in line
+
+
+@pytest.mark.slow
+def test_predict_does_not_import_lightning(demo_run, small_dataset, tmp_path):
+    """Inference needs torch and the network, not the training framework."""
+    import os
+    import subprocess
+    import sys
+
+    import mabe
+
+    run, _ = demo_run
+    argv = ["-q", "predict", "--run", str(run), "--data", str(small_dataset), "--out", str(tmp_path / "sub.csv")]
+    probe = (
+        "import sys\nfrom mabe.cli.app import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "print('HEAVY', sorted(m for m in ('torch', 'lightning', 'torchmetrics') if m in sys.modules))\n"
+    )
+    src = str(Path(mabe.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=False)
+    assert "HEAVY ['torch']" in out.stdout, out.stdout + out.stderr[-2000:]
+    assert (tmp_path / "sub.csv").is_file()

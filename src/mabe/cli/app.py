@@ -6,6 +6,7 @@ single line on stderr with exit code 2 and no traceback unless ``--debug``.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -52,44 +53,40 @@ def _root(
     progress.set_enabled(not quiet)
 
 
-def _register() -> None:
-    # Imported here so that `mabe --help` stays fast and each command is one module.
-    from mabe.cli import (
-        bundle_cmd,
-        checkpoints_cmd,
-        demo_cmd,
-        download_cmd,
-        evaluate_cmd,
-        info_cmd,
-        plot_cmd,
-        predict_cmd,
-        report_cmd,
-        score_cmd,
-        synth_cmd,
-        train_cmd,
-        validate_cmd,
-    )
+def _command(name: str, module: str, function: str | None = None) -> None:
+    """Register ``mabe.cli.<module>.<function>`` (default: ``name``) as ``mabe <name>``.
 
-    app.command("synth")(synth_cmd.synth)
-    app.command("validate")(validate_cmd.validate)
-    app.command("info")(info_cmd.info)
-    app.command("train")(train_cmd.train)
-    app.command("evaluate")(evaluate_cmd.evaluate)
-    app.command("checkpoints")(checkpoints_cmd.checkpoints)
-    app.command("predict")(predict_cmd.predict)
-    app.command("score")(score_cmd.score)
-    app.command("demo")(demo_cmd.demo)
-    from mabe.cli import export_cmd, import_cmd  # issue 8: import / export for review
-
-    app.command("import")(import_cmd.import_)
-    app.command("export")(export_cmd.export)
-    app.command("report")(report_cmd.report)
-    app.add_typer(plot_cmd.app, name="plot")
-    app.command("download")(download_cmd.download)
-    app.command("bundle")(bundle_cmd.bundle)
+    Command modules are imported here, at start-up, so they must stay light:
+    at top level only ``typer``, ``pathlib``, ``typing`` and :mod:`mabe.errors`;
+    everything else (pandas, torch, Lightning, the workflows) is imported
+    inside the command function. ``tests/cli/test_cli_light.py`` imports every
+    ``*_cmd`` module in a fresh interpreter and fails if one pulls in more.
+    """
+    target = importlib.import_module(f"mabe.cli.{module}")
+    app.command(name)(getattr(target, function or name))
 
 
-_register()
+def _group(name: str, module: str) -> None:
+    """Register the typer group ``mabe.cli.<module>.app`` as ``mabe <name> ...`` (same rules)."""
+    app.add_typer(importlib.import_module(f"mabe.cli.{module}").app, name=name)
+
+
+# One line per command, in the order `mabe --help` lists them.
+_command("synth", "synth_cmd")
+_command("validate", "validate_cmd")
+_command("info", "info_cmd")
+_command("train", "train_cmd")
+_command("evaluate", "evaluate_cmd")
+_command("checkpoints", "checkpoints_cmd")
+_command("predict", "predict_cmd")
+_command("score", "score_cmd")
+_command("demo", "demo_cmd")
+_command("import", "import_cmd", "import_")
+_command("export", "export_cmd")
+_command("report", "report_cmd")
+_group("plot", "plot_cmd")
+_command("download", "download_cmd")
+_command("bundle", "bundle_cmd")
 
 
 def main(argv: list[str] | None = None) -> None:

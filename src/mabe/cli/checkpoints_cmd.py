@@ -14,7 +14,7 @@ def checkpoints(
     import pandas as pd
 
     from mabe.cli.tables import print_table
-    from mabe.training.fit import list_checkpoints
+    from mabe.training.runfiles import list_checkpoints
 
     rows = list_checkpoints(run)
     if not rows:

@@ -20,6 +20,7 @@ def predict(
         False, "--allow-empty", help="Write the submission even if it holds no interval."
     ),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out if it exists."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Predict videos in N processes."),
 ) -> None:
     """Predict intervals for every video of a split and write a validated submission.csv.
 
@@ -35,7 +36,9 @@ def predict(
         raise MabeError(f"{out}: is a directory; give --out a file name such as submission.csv")
     if out.exists() and not overwrite:
         raise MabeError(f"{out}: already exists; choose another --out or pass --overwrite")
-    result = predict_split_report(run, data, split, which=which, actions=parse_action_list(actions))
+    result = predict_split_report(
+        run, data, split, which=which, actions=parse_action_list(actions), workers=workers
+    )
     submission, videos = result.table, result.videos
     if len(submission) == 0 and not allow_empty:
         raise MabeError(

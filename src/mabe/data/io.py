@@ -15,7 +15,7 @@ The checks themselves live in :mod:`mabe.data.checks` and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,7 @@ from mabe.data.checks import Checked, check_annotations, check_tracking
 from mabe.data.dense import tracking_to_dense
 from mabe.data.metadata import check_metadata, meta_from_row
 from mabe.data.solution import add_boutless_videos
+from mabe.data.stream import release_arrow_memory, stream_pose
 from mabe.data.types import Pose, Video, VideoMeta
 from mabe.errors import DataError
 from mabe.progress import track
@@ -35,6 +36,7 @@ __all__ = [
     "meta_from_row",
     "read_annotations",
     "read_metadata",
+    "read_pose",
     "read_tracking",
     "tracking_to_dense",
 ]
@@ -105,6 +107,35 @@ def read_tracking(path: str | Path) -> pd.DataFrame:
     mabe.errors.DataError: /nonexistent/7.parquet: file not found
     """
     return _frame_or_raise(path, check_tracking(path))
+
+
+def read_pose(
+    path: str | Path, body_parts: Sequence[str] | None = None, n_mice: int | None = None
+) -> Pose:
+    """Read, check and densify one tracking file.
+
+    Equal to ``tracking_to_dense(read_tracking(path), body_parts, n_mice)``:
+    the streaming reader handles clean files, the checked pandas path
+    everything else (and raises its first problem).
+
+    Raises
+    ------
+    DataError
+        As :func:`read_tracking`.
+
+    Examples
+    --------
+    >>> read_pose("/nonexistent/7.parquet")
+    Traceback (most recent call last):
+    ...
+    mabe.errors.DataError: /nonexistent/7.parquet: file not found
+    """
+    pose = stream_pose(path, body_parts=body_parts, n_mice=n_mice)
+    if pose is not None:
+        return pose
+    pose = tracking_to_dense(read_tracking(path), body_parts=body_parts, n_mice=n_mice)
+    release_arrow_memory()
+    return pose
 
 
 def read_annotations(
@@ -249,9 +280,14 @@ class MabeDataset:
         return (self.root / f"{split}_annotation").is_dir()
 
     def load_pose(self, meta: VideoMeta) -> Pose:
-        """Read and densify one video's tracking (body parts in metadata order)."""
-        frame = read_tracking(self.tracking_path(meta))
-        return tracking_to_dense(frame, body_parts=meta.body_parts, n_mice=meta.n_mice)
+        """Read and densify one video's tracking (body parts in metadata order).
+
+        Same result as ``tracking_to_dense(read_tracking(path), ...)``, but a
+        clean file is streamed straight into the array
+        (:func:`mabe.data.stream.stream_pose`); any other file goes through
+        :func:`read_tracking`, which raises the one-line ``DataError``.
+        """
+        return read_pose(self.tracking_path(meta), body_parts=meta.body_parts, n_mice=meta.n_mice)
 
     def load_annotations(
         self, meta: VideoMeta, n_frames: int | None = None, n_mice: int | None = None

@@ -154,7 +154,10 @@ assert set(OWN_FEATURES) == set(_OWN_RANGES)
 
 
 def _norm(v: np.ndarray) -> np.ndarray:
-    return np.sqrt((v * v).sum(axis=-1))
+    # x*x + y*y is exactly what summing over the last axis of 2 gives, without
+    # a reduction over a length-2 axis (numpy's slowest case)
+    x, y = v[..., 0], v[..., 1]
+    return np.sqrt(x * x + y * y)
 
 
 def _ego(vec: np.ndarray, heading: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -163,12 +166,32 @@ def _ego(vec: np.ndarray, heading: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return vec[..., 0] * hx + vec[..., 1] * hy, hx * vec[..., 1] - hy * vec[..., 0]
 
 
+_KP_CHUNK = 2048
+"""Frames per block of :func:`_min_keypoint_distance` (bounds its temporary memory)."""
+
+
 def _min_keypoint_distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    best = np.full(a.shape[0], np.inf)
-    for i in range(a.shape[1]):
-        d = _norm(b - a[:, i : i + 1])
-        best = np.minimum(best, np.where(np.isfinite(d), d, np.inf).min(axis=1, initial=np.inf))
-    return np.where(np.isfinite(best), best, np.nan)
+    """Per frame, the smallest distance between a keypoint of ``a`` and one of ``b``.
+
+    ``a``, ``b``: ``(frames, parts, 2)``; NaN when no pair of keypoints is known.
+    All part pairs of a block of frames at once; the minimum is taken over
+    squared distances and rooted once (``sqrt`` is monotonic and correctly
+    rounded, so this equals the minimum of the distances exactly). Symmetric:
+    ``_min_keypoint_distance(a, b) == _min_keypoint_distance(b, a)``.
+    """
+    n = a.shape[0]
+    best = np.empty(n)
+    for start in range(0, n, _KP_CHUNK):
+        stop = min(n, start + _KP_CHUNK)
+        dx = b[start:stop, None, :, 0] - a[start:stop, :, None, 0]
+        dy = b[start:stop, None, :, 1] - a[start:stop, :, None, 1]
+        d2 = (dx * dx + dy * dy).reshape(stop - start, -1)
+        if d2.shape[1]:
+            best[start:stop] = np.fmin.reduce(d2, axis=1)  # NaN only if nothing is known
+        else:
+            best[start:stop] = np.nan
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(best), np.sqrt(best), np.nan)
 
 
 def _overlap(agent: MouseSignals, target: MouseSignals) -> np.ndarray:
@@ -191,7 +214,9 @@ def _overlap(agent: MouseSignals, target: MouseSignals) -> np.ndarray:
         return np.where(known, inside.sum(axis=1) / n_seen, np.nan)
 
 
-def _relation(agent: MouseSignals, target: MouseSignals, fps: float) -> dict[str, np.ndarray]:
+def _relation(
+    agent: MouseSignals, target: MouseSignals, fps: float, min_kp: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     d = target.center - agent.center
     dist = _norm(d)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -208,7 +233,9 @@ def _relation(agent: MouseSignals, target: MouseSignals, fps: float) -> dict[str
         "dist_nose_tail": _norm(target.tail - agent.nose),
         "dist_tnose_atail": _norm(agent.tail - target.nose),
         "dist_centroid": dist,
-        "dist_min_keypoint": _min_keypoint_distance(agent.body, target.body),
+        "dist_min_keypoint": (
+            _min_keypoint_distance(agent.body, target.body) if min_kp is None else min_kp
+        ),
         "d_dist_centroid": time_derivative(dist, fps),
         "target_ego_x": ego_x,
         "target_ego_y": ego_y,
@@ -227,7 +254,12 @@ def _relation(agent: MouseSignals, target: MouseSignals, fps: float) -> dict[str
 
 
 def _assemble(
-    agent: MouseSignals, target: MouseSignals, nearest: np.ndarray, fps: float, is_self: bool
+    agent: MouseSignals,
+    target: MouseSignals,
+    nearest: np.ndarray,
+    fps: float,
+    is_self: bool,
+    min_kp: np.ndarray | None = None,
 ) -> np.ndarray:
     n = agent.center.shape[0]
     zeros = np.zeros(n)
@@ -237,7 +269,7 @@ def _assemble(
     if is_self:
         cols.update({k: zeros for k in RELATION_FEATURES})
     else:
-        cols.update(_relation(agent, target, fps))
+        cols.update(_relation(agent, target, fps, min_kp))
     base = np.stack([np.clip(cols[k], *_BASE_RANGES[k]) for k in _BASE_RANGES], axis=1)
 
     signals = base[:, [list(_BASE_RANGES).index(s) for s in CONTEXT_SIGNALS]]
@@ -381,7 +413,11 @@ def build_pair_features(
     signals = [mouse_signals(coords[:, m], anchors, fps) for m in range(n_mice)]
     centers = np.stack([s.center for s in signals], axis=1)
     nearest = [nearest_other_distance(centers, m, DIST_CLIP) for m in range(n_mice)]
+    min_kp: dict[tuple[int, int], np.ndarray] = {}  # symmetric: once per unordered pair
     for i, (agent_id, target_id) in enumerate(pairs):
         a, t = int(agent_id) - 1, int(target_id) - 1
-        out[i] = _assemble(signals[a], signals[t], nearest[a], fps, a == t)
+        key = (min(a, t), max(a, t))
+        if a != t and key not in min_kp:
+            min_kp[key] = _min_keypoint_distance(signals[a].body, signals[t].body)
+        out[i] = _assemble(signals[a], signals[t], nearest[a], fps, a == t, min_kp.get(key))
     return out

@@ -33,6 +33,7 @@ from mabe.training.datamodule import MabeDataModule
 from mabe.training.inference import checkpoint_dir, read_checkpoint
 from mabe.training.module import MONITOR, BehaviourModule
 from mabe.training.prepare import Prepared, baseline_metrics, prepare
+from mabe.training.runfiles import list_checkpoints  # noqa: F401 - re-exported (torch-free)
 
 RUNTIME_KEYS: tuple[str, ...] = (
     "data_dir",
@@ -365,25 +366,3 @@ def evaluate(run_dir: str | Path, data_dir: str | Path, split: str = "test", whi
     from mabe.training.evaluation import evaluate_split
 
     return evaluate_split(run_dir, data_dir, split, which)
-
-
-def list_checkpoints(run_dir: str | Path) -> list[dict[str, Any]]:
-    """``[{name, epoch, metric, size_bytes}]`` of a run's checkpoints, by epoch then name.
-
-    ``metric`` is the validation macro-F1 of the epoch the checkpoint was written.
-    """
-    directory = checkpoint_dir(run_dir)
-    if not Path(run_dir).is_dir():
-        raise MabeError(f"{run_dir}: run directory not found")
-    rows = []
-    for path in sorted(directory.glob("*.ckpt")) if directory.is_dir() else []:
-        info = read_checkpoint(path).get("mabe", {})
-        rows.append(
-            {
-                "name": path.name,
-                "epoch": int(info.get("epoch", 0)),
-                "metric": float(info.get("metric", float("nan"))),
-                "size_bytes": path.stat().st_size,
-            }
-        )
-    return sorted(rows, key=lambda r: (r["epoch"], r["name"]))

@@ -15,7 +15,7 @@ from mabe.data.types import Video
 from mabe.errors import MabeError
 from mabe.training.labels import Pair
 from mabe.training.samples import video_inputs
-from mabe.training.windows import grid_positions, overlap_average, window_starts
+from mabe.training.windows import grid_positions, window_starts
 
 
 @dataclass
@@ -114,7 +114,7 @@ def load_trained(run_dir: str | Path, which: str = "best", device: str | None = 
         ``label_scheme``, ``class_names``, ``actions``, ``input_dim``,
         ``feature_width``, ``checkpoint``, ``epoch``, ``metric``.
     """
-    from mabe.training.module import build_network
+    from mabe.training.network import build_network
 
     path = resolve_checkpoint(run_dir, which)
     ckpt = read_checkpoint(path)
@@ -136,30 +136,53 @@ def load_trained(run_dir: str | Path, which: str = "best", device: str | None = 
     return model, config, info
 
 
-@torch.no_grad()
 def window_probs(
-    model: nn.Module, sequences: list[np.ndarray], starts: np.ndarray, length: int, batch_size: int, seed4: bool
-) -> list[np.ndarray]:
+    model: nn.Module, sequences: list[np.ndarray] | np.ndarray, starts: np.ndarray, length: int, batch_size: int, seed4: bool
+) -> np.ndarray:
     """Overlap-averaged probabilities of equally long ``(n, D)`` sequences.
 
-    The windows of all sequences (e.g. all pairs of a video) share batches.
-    Returns one ``(n, C)`` array per sequence.
+    The windows of all sequences (e.g. all pairs of a video) share batches,
+    in (sequence, start) order. Windows are gathered straight from one padded
+    tensor (a strided view, no per-window copies in Python) and each batch's
+    output is added to a running float64 sum at once, so memory stays at the
+    sequences plus one batch whatever the video's length.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(sequences), n, C)`` float32, the mean over the windows covering
+        each point (one ``(n, C)`` row per sequence).
     """
     device = next(model.parameters()).device
-    n = len(sequences[0])
+    first = np.asarray(sequences[0])
+    n, width, n_seq = len(first), first.shape[1], len(sequences)
     size = max(n, int(starts[-1]) + length)
-    padded = np.zeros((len(sequences), size, sequences[0].shape[1]), dtype=np.float32)
+    padded = torch.zeros((n_seq, size, width), dtype=torch.float32)
     for k, seq in enumerate(sequences):
-        padded[k, :n] = seq
-    jobs = [(k, int(s)) for k in range(len(sequences)) for s in starts]
-    outs = []
-    for b in range(0, len(jobs), batch_size):
-        batch = np.stack([padded[k, s : s + length] for k, s in jobs[b : b + batch_size]])
-        logits = model(torch.from_numpy(batch).to(device)).float()
-        probs = torch.softmax(logits, dim=-1) if seed4 else torch.sigmoid(logits)
-        outs.append(probs.cpu().numpy())
-    per_window = np.concatenate(outs).reshape(len(sequences), len(starts), length, -1)
-    return [overlap_average(n, starts, w) for w in per_window]
+        padded[k, :n] = torch.from_numpy(np.asarray(seq, dtype=np.float32))
+    view = padded.as_strided((n_seq, size - length + 1, length, width), (size * width, width, width, 1))
+    starts = np.asarray(starts, dtype=np.int64)
+    seq_of = np.repeat(np.arange(n_seq), len(starts))
+    start_of = np.tile(starts, n_seq)
+    total: np.ndarray | None = None
+    count = np.zeros(n, dtype=np.float64)
+    for s in starts:
+        count[s : min(int(s) + length, n)] += 1
+    with torch.inference_mode():
+        for b in range(0, len(seq_of), batch_size):
+            ks, ss = seq_of[b : b + batch_size], start_of[b : b + batch_size]
+            batch = view[torch.from_numpy(ks), torch.from_numpy(ss)].to(device)
+            logits = model(batch).float()
+            probs = (torch.softmax(logits, dim=-1) if seed4 else torch.sigmoid(logits)).cpu().numpy()
+            if total is None:
+                total = np.zeros((n_seq, n, probs.shape[-1]), dtype=np.float64)
+            for k, s, out in zip(ks, ss, probs):
+                stop = min(int(s) + length, n)
+                total[k, s:stop] += out[: stop - s]
+    assert total is not None
+    if (count == 0).any():
+        raise ValueError("windows do not cover every point")
+    return (total / count[None, :, None]).astype(np.float32)
 
 
 def predict_video(
@@ -188,8 +211,8 @@ def predict_video(
         if seed4:
             probs = window_probs(model, [feats], starts, length, bs, True)[0][back]
         elif pairs:
-            per_pair = window_probs(model, list(feats), starts, length, bs, False)
-            probs = np.stack(per_pair, axis=1)[back]
+            per_pair = window_probs(model, feats, starts, length, bs, False)  # (P, n, C)
+            probs = per_pair[:, back].transpose(1, 0, 2)
         else:
             probs = np.zeros((n_frames, 0, len(classes)), np.float32)
     finally:

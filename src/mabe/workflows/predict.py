@@ -93,12 +93,13 @@ def predict_split(
     split: str = "test",
     which: str = "best",
     actions: Sequence[str] | None = None,
+    workers: int = 1,
 ) -> pd.DataFrame:
     """Decode every video of ``split`` into a submission table (checked, with ``row_id``).
 
     The submission of :func:`predict_split_report`; see there.
     """
-    return predict_split_report(run_dir, data_dir, split, which, actions).table
+    return predict_split_report(run_dir, data_dir, split, which, actions, workers).table
 
 
 def predict_split_report(
@@ -107,6 +108,7 @@ def predict_split_report(
     split: str = "test",
     which: str = "best",
     actions: Sequence[str] | None = None,
+    workers: int = 1,
 ) -> SplitPrediction:
     """Decode every video of ``split`` with the run's decoding parameters.
 
@@ -122,6 +124,9 @@ def predict_split_report(
         The trained run, the dataset, the split and the checkpoint.
     actions
         Decode only these actions (``None``: all).
+    workers
+        ``> 1``: predict videos in that many processes
+        (:mod:`mabe.workflows.parallel`); the table is the same.
 
     Raises
     ------
@@ -135,16 +140,39 @@ def predict_split_report(
         raise MabeError(f"{data_dir}: no {split}.csv, so there is no '{split}' split to predict")
     check_requested_actions(actions, run_actions(run_dir), run_dir)
     params = load_decode_params(run_dir)
-    parts, rows = [], []
     metas = dataset.metas(split)
-    for vp in iter_video_probs(run_dir, dataset, metas, which, f"predicting {split}"):
-        whitelist = decoding_whitelist(vp.whitelist, vp.pairs, vp.actions, actions)
-        part = decode_video(vp.probs, vp.pairs, vp.actions, whitelist, params, vp.lab_id, vp.video_id)
+    if workers > 1:
+        from mabe.workflows.parallel import decode_videos_parallel
+
+        results = decode_videos_parallel(
+            run_dir, data_dir, metas, which, workers, f"predicting {split}", actions=actions
+        )
+    else:
+        results = (
+            decode_one(vp, params, actions)
+            for vp in iter_video_probs(run_dir, dataset, metas, which, f"predicting {split}")
+        )
+    parts, rows = [], []
+    for part, row in results:
         parts.append(part)
-        rows.append((vp.video_id, vp.lab_id, int(vp.probs.shape[0]), bool(vp.whitelist), len(part)))
+        rows.append(row)
     table = assemble_submission(parts)
     videos = pd.DataFrame(rows, columns=["video_id", "lab_id", "n_frames", "labelled", "n_intervals"])
     return SplitPrediction(table=table, videos=videos)
+
+
+def decode_one(
+    vp: VideoProbs, params: DecodeParams, actions: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, tuple]:
+    """Decode one video on its whitelist (or the model's, for a new recording).
+
+    Returns the decoded intervals and the video's row of
+    :attr:`SplitPrediction.videos`.
+    """
+    whitelist = decoding_whitelist(vp.whitelist, vp.pairs, vp.actions, actions)
+    part = decode_video(vp.probs, vp.pairs, vp.actions, whitelist, params, vp.lab_id, vp.video_id)
+    row = (vp.video_id, vp.lab_id, int(vp.probs.shape[0]), bool(vp.whitelist), len(part))
+    return part, row
 
 
 @dataclass

@@ -1,0 +1,122 @@
+"""Predict and decode videos in worker processes (``mabe predict --workers N``).
+
+Each worker loads the trained model once, then takes one video at a time:
+read it, run the model, decode, and send back only the decoded intervals (a
+small table), so every process holds one video at most and the parent's
+memory does not grow with the split. Results come back in the order of the
+videos given, so the submission is the same as with one process. Workers are
+started with ``spawn`` (a fresh interpreter each: safe whatever threads the
+parent already runs) and use ``cpu_count // workers`` torch threads each.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mabe.data.types import VideoMeta
+from mabe.errors import MabeError
+from mabe.progress import track
+
+__all__ = ["decode_videos_parallel", "default_threads_per_worker"]
+
+_STATE: dict[str, Any] = {}
+
+
+def default_threads_per_worker(workers: int) -> int:
+    """Torch threads per worker so that the workers share the usable cores."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, cores // max(1, int(workers)))
+
+
+def _init(run_dir: str, data_dir: str, which: str, threads: int) -> None:
+    try:
+        _load(run_dir, data_dir, which, threads)
+    except Exception as exc:  # noqa: BLE001 - a failing initializer would be restarted forever
+        _STATE["error"] = MabeError(str(exc)) if isinstance(exc, MabeError) else exc
+
+
+def _load(run_dir: str, data_dir: str, which: str, threads: int) -> None:
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import torch
+
+    from mabe import progress
+    from mabe.data.io import MabeDataset
+    from mabe.training.inference import load_trained
+    from mabe.workflows.predict import load_decode_params
+
+    torch.set_num_threads(threads)
+    progress.set_enabled(False)
+    model, config, run_info = load_trained(run_dir, which)
+    _STATE.update(
+        model=model,
+        config=config,
+        run_info=run_info,
+        dataset=MabeDataset(data_dir),
+        params=load_decode_params(run_dir),
+    )
+
+
+def _decode_one(job: tuple[VideoMeta, Sequence[str] | None]) -> tuple[pd.DataFrame, tuple]:
+    from mabe.training.inference import predict_video
+    from mabe.workflows.predict import decode_one, to_video_probs
+
+    meta, actions = job
+
+    if "error" in _STATE:
+        raise _STATE["error"]
+    try:
+        video = _STATE["dataset"].load_video(meta)
+        config = _STATE["config"]
+        prediction = predict_video(_STATE["model"], config, _STATE["run_info"], video)
+        del video
+        vp = to_video_probs(meta, prediction, getattr(config, "seed4_groups", None))
+        return decode_one(vp, _STATE["params"], actions)
+    except MabeError as exc:  # subclasses with extra __init__ arguments do not unpickle
+        raise MabeError(str(exc)) from None
+
+
+def decode_videos_parallel(
+    run_dir: str | Path,
+    data_dir: str | Path,
+    metas: Sequence[VideoMeta],
+    which: str = "best",
+    workers: int = 2,
+    description: str = "predicting",
+    actions: Sequence[str] | None = None,
+) -> Iterator[tuple[pd.DataFrame, tuple]]:
+    """Decoded intervals of each video, computed by ``workers`` processes, in ``metas`` order.
+
+    Parameters
+    ----------
+    run_dir, data_dir, which
+        As for :func:`mabe.workflows.predict.predict_split`.
+    metas
+        The videos, in the order their tables are yielded.
+    actions
+        Decode only these actions (``None``: all), as ``--actions``.
+    workers
+        Worker processes (at most one per video).
+
+    Yields
+    ------
+    tuple
+        What :func:`mabe.workflows.predict.decode_one` returns for each video.
+    """
+    metas = list(metas)
+    if not metas:
+        return
+    workers = max(1, min(int(workers), len(metas)))
+    threads = default_threads_per_worker(workers)
+    context = multiprocessing.get_context("spawn")
+    args = (str(run_dir), str(data_dir), which, threads)
+    with context.Pool(workers, initializer=_init, initargs=args) as pool:
+        yield from track(pool.imap(_decode_one, [(m, actions) for m in metas], chunksize=1), description, total=len(metas))
