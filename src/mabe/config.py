@@ -436,8 +436,8 @@ def load_config(
     source = "defaults"
     if path is not None:
         file = Path(path)
-        if not file.exists() and not file.suffix and str(path) in PACKAGED_CONFIGS:
-            file = packaged_config_path(str(path))
+        if not file.exists() and file.parent == Path(".") and file.name.removesuffix(".yaml") in PACKAGED_CONFIGS:
+            file = packaged_config_path(file.name)  # "demo" or "demo.yaml": the packaged config
         values = _read_file(file)
         source = str(file)
         sources = {k: source for k in values}

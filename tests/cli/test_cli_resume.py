@@ -104,7 +104,7 @@ def test_resume_after_kill_9(run_cli, small_dataset, tmp_path):
     assert summary["best_epoch"] == int(metrics.loc[metrics["val_macro_f1"].idxmax(), "epoch"])
 
     ckpts = run / "checkpoints"
-    expected = {"best.ckpt", "last.ckpt", *(f"epoch={e:03d}.ckpt" for e in range(1, EPOCHS + 1))}
+    expected = {"best.ckpt", "last.ckpt", "index.json", *(f"epoch={e:03d}.ckpt" for e in range(1, EPOCHS + 1))}
     assert {p.name for p in ckpts.iterdir()} == expected, "stray or missing checkpoint files"
     last = torch.load(ckpts / "last.ckpt", map_location="cpu", weights_only=False)
     assert last["state_dict"] and last["mabe"]["epoch"] == EPOCHS
