@@ -196,3 +196,55 @@ def test_packaged_config_is_found_with_or_without_yaml(run_cli, small_dataset, t
         "train", "--data", small_dataset, "--out", tmp_path / "run", "--config", "demo.yaml", "--set", "epochs=1", *TINY
     )
     assert result.code == 0, result.err
+
+
+# -- 5: Ctrl-C and epoch counting ------------------------------------------------------------------
+
+
+def test_ctrl_c_saves_exits_130_and_prints_the_command_that_resumes(run_cli, small_dataset, tmp_path):
+    import shlex
+    import signal
+    import time
+
+    run = tmp_path / "run"
+    args = ["train", "--data", str(small_dataset), "--out", str(run), "--config", "demo", "--set", "epochs=4",
+            "--set", "save_freq=1", "--set", "lstm_hidden=8", "--set", "max_windows_per_epoch=256", "--no-tune"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "mabe", *args], stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 240
+    while not (run / "checkpoints" / "last.ckpt").is_file():
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline, "no epoch finished in time"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert "interrupted" in last and "resume with: mabe train" in last, err
+    command = shlex.split(last.split("resume with: ", 1)[1])
+    assert command[-1] == "--resume" and command[:2] == ["mabe", "train"]
+    assert not list(run.rglob("*.tmp")), "a partial file was left behind"
+    result = run_cli(*command[1:])
+    assert result.code == 0, result.err
+    epochs = pd.read_csv(run / "metrics.csv")["epoch"].tolist()
+    assert epochs == [1, 2, 3, 4]
+
+
+def test_progress_bar_counts_epochs_from_one_like_the_log_lines(small_dataset, tmp_path, capfd):
+    from lightning.pytorch.callbacks import Callback
+
+    from mabe.config import load_config
+    from mabe.training.fit import fit
+
+    class _Spy(Callback):
+        labels: list[str] = []
+
+        def on_train_batch_end(self, trainer, *_):  # noqa: ANN001
+            self.labels.append(trainer.progress_bar_callback.train_progress_bar.desc)
+
+    cfg = load_config("demo", ["epochs=2", "lstm_hidden=8", "max_windows_per_epoch=32"], data_dir=small_dataset)
+    fit(cfg, tmp_path / "run", progress_bar=True, callbacks=[_Spy()])
+    assert sorted({label.rstrip(": ") for label in _Spy.labels}) == ["Epoch 1/2", "Epoch 2/2"]
+    err = capfd.readouterr().err
+    assert "epoch 1/2" in err and "epoch 2/2" in err  # the log lines

@@ -255,9 +255,15 @@ class StopOnInterrupt(Callback):
 class EpochBar(TQDMProgressBar):
     """Lightning's progress bar, counting epochs from 1 like the log lines (``Epoch 1/5``)."""
 
-    def on_train_epoch_start(self, trainer: L.Trainer, *args: Any) -> None:
-        super().on_train_epoch_start(trainer, *args)
-        self.train_progress_bar.set_description(epoch_label(trainer.current_epoch, trainer.max_epochs))
+    def on_train_epoch_start(self, trainer: L.Trainer, *_: Any) -> None:
+        # Lightning's own version labels the bar "Epoch 0" first; never show that
+        if self._leave:
+            self.train_progress_bar = self.init_train_tqdm()
+        total = self.total_train_batches
+        bar = self.train_progress_bar
+        bar.set_description(epoch_label(trainer.current_epoch, trainer.max_epochs), refresh=False)
+        bar.reset(total=None if total is None or math.isinf(total) else int(total))
+        bar.initial = 0
 
 
 def epoch_label(current_epoch: int, max_epochs: int | None) -> str:
