@@ -15,6 +15,8 @@ The checks themselves live in :mod:`mabe.data.checks` and
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -248,8 +250,21 @@ class MabeDataset:
         return (self.root / f"{split}_annotation").is_dir()
 
     def load_pose(self, meta: VideoMeta) -> Pose:
-        """Read and densify one video's tracking (body parts in metadata order)."""
-        frame = read_tracking(self.tracking_path(meta))
+        """Read and densify one video's tracking (body parts in metadata order).
+
+        A ``video_frame`` far beyond the csv's duration (more than 10 times
+        ``video_duration_sec * frames_per_second`` + 10,000) is a
+        :class:`DataError`, not an attempt to allocate that many frames.
+        """
+        path = self.tracking_path(meta)
+        frame = read_tracking(path)
+        expected = meta.duration_sec * meta.fps
+        if len(frame) and math.isfinite(expected):
+            last = int(frame["video_frame"].max())
+            if last > 10 * expected + 10_000:
+                raise DataError(
+                    path, f"video_frame {last} is far beyond the {expected:.0f} frames the csv gives this video"
+                )
         return tracking_to_dense(frame, body_parts=meta.body_parts, n_mice=meta.n_mice)
 
     def load_annotations(

@@ -52,7 +52,7 @@ def count_frames(path: Path) -> int:
     except (OSError, ValueError):
         return 0
     names = parquet.schema_arrow.names
-    if "video_frame" not in names:
+    if "video_frame" not in names or not pa.types.is_integer(parquet.schema_arrow.field("video_frame").type):
         return 0
     col = names.index("video_frame")
     best = -1
@@ -62,7 +62,7 @@ def count_frames(path: Path) -> int:
         if stats is None or not stats.has_min_max:
             table = parquet.read(columns=["video_frame"])
             series = table.column("video_frame").to_pandas()
-            return int(series.max()) + 1 if len(series) else 0
+            return max(int(series.max()) + 1, 0) if len(series) else 0
         best = max(best, int(stats.max))
     return best + 1
 

@@ -314,6 +314,9 @@ def _fit(
         index = old if old is not None else CheckpointIndex(run_id=record.run_id, run_dir=str(run.path.resolve()))
         atomic_write_text(run.config_path, config_to_yaml(config))
     ckpt_dir = run.checkpoint_dir
+    if _is_rank_zero():  # checkpoint temporaries of a killed earlier attempt
+        for stale in ckpt_dir.glob(".*.ckpt.tmp") if ckpt_dir.is_dir() else []:
+            stale.unlink(missing_ok=True)
     last = ckpt_dir / "last.ckpt"
     resuming = resuming and last.is_file()
     rows = _resume_rows(run.path, last) if resuming else []
