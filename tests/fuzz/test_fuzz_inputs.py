@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 KIND_OP = st.sampled_from(cz.all_corruptions())
 PICK = st.integers(0, 1000)
 U = st.floats(0.0, 1.0, allow_nan=False)
-FAST = settings(max_examples=6, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def test_train_on_broken_inputs_gives_one_line_or_works(trained, kind_op, pick, 
     _check(trained, kind_op, pick, u, ("train",))
 
 
-@pytest.mark.parametrize("kind_op", cz.all_corruptions(), ids="-".join)
-def test_every_kind_of_breakage_once(trained, kind_op):
-    """Each (file kind, operation) at least once, so no corruption is left untried by chance."""
-    _check(trained, kind_op, 1, 0.37, ("validate", "info", "score", "predict"))
+def test_every_kind_of_breakage_once_through_validate(trained):
+    """Each (file kind, operation) once, so none is left untried by chance (the cheap commands only)."""
+    for kind_op in cz.all_corruptions():
+        _check(trained, kind_op, 1, 0.37, ("validate",))
