@@ -13,13 +13,17 @@ from a checkpoint, so a resumed run is the uninterrupted one),
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import math
 import os
 import random
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -237,6 +241,24 @@ class StopOnInterrupt(Callback):
     def request(self, *_: Any) -> None:
         """Ask training to stop (signal-handler signature)."""
         self.requested = True
+
+    @contextlib.contextmanager
+    def on_sigint(self) -> Iterator[StopOnInterrupt]:
+        """Route SIGINT (Ctrl-C) to :meth:`request` inside the block; a second Ctrl-C interrupts at once."""
+
+        def handler(signum: int, frame: Any) -> None:
+            if self.requested:
+                raise KeyboardInterrupt
+            self.request()
+            print("mabe: stopping after this batch (press Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
+
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, handler) if main else None
+        try:
+            yield self
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
 
     def _check(self, trainer: L.Trainer) -> None:
         if self.requested:

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
-import threading
 import time
 import warnings
 from pathlib import Path
@@ -335,7 +333,7 @@ def _fit(
     stop = StopOnInterrupt()
     show = progress.bars_enabled() if progress_bar is None else progress_bar
     trainer = _trainer(config, [*own, stop, *(callbacks or [])], show, run.path)
-    with warnings.catch_warnings(), _SigintTo(stop):
+    with warnings.catch_warnings(), stop.on_sigint():
         warnings.filterwarnings("ignore", message=r".*LeafSpec.*")  # torch 2.13 vs Lightning 2.6 pytree notice
         try:
             trainer.fit(module, datamodule=datamodule, ckpt_path=str(last) if resuming else None)
@@ -350,29 +348,6 @@ def _fit(
     if trainer.is_global_zero:
         run.write_summary(summary)
     return summary.to_dict()
-
-
-class _SigintTo:
-    """Route SIGINT (Ctrl-C) to ``stop.request`` while training; a second Ctrl-C interrupts at once."""
-
-    def __init__(self, stop: StopOnInterrupt) -> None:
-        self.stop = stop
-        self.previous: Any = None
-
-    def _handler(self, signum: int, frame: Any) -> None:
-        if self.stop.requested:
-            raise KeyboardInterrupt
-        self.stop.request()
-        _note("stopping after this batch (press Ctrl-C again to stop at once)")
-
-    def __enter__(self) -> _SigintTo:
-        if threading.current_thread() is threading.main_thread():
-            self.previous = signal.signal(signal.SIGINT, self._handler)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
 
 
 def read_summary(run_dir: str | Path) -> dict[str, Any]:
