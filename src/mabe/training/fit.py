@@ -97,12 +97,6 @@ def _never_trained(run: Run) -> bool:
     return not has_ckpt and not read_metrics_csv(run.metrics_path)
 
 
-def _forget_untrained(run: Run) -> None:
-    """Remove what a run that never finished an epoch wrote, so the next command starts afresh."""
-    for path in (run.config_path, run.record_path, run.metrics_path):
-        path.unlink(missing_ok=True)
-
-
 def _check_run_dir(run: Path, resume: bool) -> str:
     """The run directory's :func:`run_state`, after refusing what must not be written into."""
     if not _is_rank_zero():  # rank 0 already checked (and created) it
@@ -275,7 +269,7 @@ def fit(
         return _fit(config, Run(run), state, resume, callbacks, progress_bar, user_keys, started)
     except BaseException:
         if _is_rank_zero() and _never_trained(Run(run)):
-            _forget_untrained(Run(run))
+            Run(run).discard_untrained()
             if not existed and run.is_dir() and not any(run.iterdir()):
                 run.rmdir()
         raise
@@ -292,7 +286,7 @@ def _fit(
     started: float,
 ) -> dict[str, Any]:
     if state == "new":
-        _forget_untrained(run)
+        run.discard_untrained()
     resuming = resume and state == "unfinished" and not _never_trained(run)
     if resuming:
         config = _resume_config(run.path, config, user_keys)

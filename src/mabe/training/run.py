@@ -135,13 +135,13 @@ class Run:
             return "foreign"
         if self.summary_path.is_file():
             return "finished"
-        return "unfinished" if self.config_path.is_file() else "foreign"
+        return "unfinished" if self.config_path.is_file() or self.record_path.is_file() else "foreign"
 
     def require(self) -> Run:
         """This run, if the directory is one; else a :class:`MabeError` naming it."""
         if not self.path.is_dir():
             raise MabeError(f"{self.path}: run directory not found")
-        if not (self.config_path.is_file() or self.summary_path.is_file() or self.kind == "ensemble"):
+        if not (self.config_path.is_file() or self.record_path.is_file() or self.summary_path.is_file() or self.kind == "ensemble"):
             raise MabeError(f"{self.path}: not a mabe run directory (no config.yaml)")
         return self
 
@@ -280,14 +280,34 @@ class Run:
             check_folder_is_free(folder, run_id if not legacy else None, configured)
             shown = folder if folder.is_absolute() else folder.relative_to(self.path)
             record = RunRecord(run_id=run_id, checkpoint_dir=str(shown), created_by=created_by)
-            if legacy:
-                folder.mkdir(parents=True, exist_ok=True)
-                write_index(folder, CheckpointIndex(run_id=run_id, run_dir=str(self.path.resolve())))
         else:
             check_folder_is_free(self.checkpoint_dir, record.run_id, configured)
+        # the record first, then the folder's ownership: a kill in between leaves a restartable run
         self.path.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.record_path, record.model_dump_json(indent=2) + "\n")
+        folder = self.checkpoint_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        if self.index() is None:
+            write_index(folder, CheckpointIndex(run_id=record.run_id, run_dir=str(self.path.resolve())))
         return record
+
+    def discard_untrained(self) -> None:
+        """Remove what a run that never completed an epoch wrote (its record, config, metrics, empty folder).
+
+        Never touches a checkpoint: a folder holding one is left as it is.
+        """
+        try:
+            folder = self.checkpoint_dir
+        except MabeError:
+            folder = None
+        if folder is not None and folder.is_dir() and not any(folder.glob("*.ckpt")):
+            (folder / INDEX_FILE).unlink(missing_ok=True)
+            for stale in folder.glob(".*.tmp"):
+                stale.unlink(missing_ok=True)
+            if not any(folder.iterdir()):
+                folder.rmdir()
+        for path in (self.config_path, self.record_path, self.metrics_path):
+            path.unlink(missing_ok=True)
 
 
 def check_folder_is_free(folder: Path, run_id: str | None, configured: str) -> None:

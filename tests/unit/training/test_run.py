@@ -88,7 +88,7 @@ def test_a_folder_with_another_runs_checkpoints_is_refused(tmp_path: Path) -> No
     other = Run(tmp_path / "other")
     other.claim("checkpoints")
     folder = other.checkpoint_dir
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "best.ckpt").write_bytes(b"x")
     write_index(folder, CheckpointIndex(run_id=other.record().run_id, run_dir=str(other.path)))
     old = tmp_path / "old"
@@ -103,7 +103,7 @@ def test_checkpoints_come_from_the_index_without_reading_the_files(tmp_path: Pat
     run = Run(tmp_path)
     record = run.claim("checkpoints")
     folder = run.checkpoint_dir
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     index = CheckpointIndex(run_id=record.run_id, run_dir=str(tmp_path))
     for name, epoch, metric in (("last.ckpt", 3, float("nan")), ("best.ckpt", 2, 0.25)):
         (folder / name).write_bytes(b"not a torch file" * epoch)
@@ -123,7 +123,7 @@ def test_checkpoint_by_name_epoch_and_best_falls_back_to_last(tmp_path: Path) ->
     run.claim("checkpoints")
     (tmp_path / "config.yaml").write_text("epochs: 1\n")
     folder = run.checkpoint_dir
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     (folder / "last.ckpt").write_bytes(b"x")
     (folder / "epoch=002.ckpt").write_bytes(b"x")
     assert run.checkpoint("best").name == "last.ckpt"
@@ -154,3 +154,19 @@ def test_a_temporary_left_by_a_killed_writer_is_removed_by_the_next_write(tmp_pa
 def test_run_summary_from_a_dict_round_trips() -> None:
     summary = RunSummary.model_validate(SUMMARY)
     assert RunSummary.model_validate_json(summary.to_json()).data == summary.data
+
+
+def test_a_run_killed_while_being_created_is_restartable(tmp_path: Path) -> None:
+    run = Run(tmp_path / "r")
+    run.claim("checkpoints")  # killed right after: run.json and an empty checkpoint folder, no config.yaml
+    assert run.state() == "unfinished"
+    run.discard_untrained()
+    assert run.state() == "new" and not (run.path / "checkpoints").exists()
+
+
+def test_discarding_never_touches_a_checkpoint(tmp_path: Path) -> None:
+    run = Run(tmp_path / "r")
+    run.claim("checkpoints")
+    (run.checkpoint_dir / "last.ckpt").write_bytes(b"x")
+    run.discard_untrained()
+    assert (tmp_path / "r" / "checkpoints" / "last.ckpt").read_bytes() == b"x"
