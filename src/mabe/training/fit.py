@@ -87,14 +87,13 @@ def run_state(run: Path) -> str:
 
 
 def _never_trained(run: Run) -> bool:
-    """An unfinished run that has not completed an epoch (no checkpoint, no metrics row)."""
+    """An unfinished run without a checkpoint: nothing to resume from, nothing worth keeping."""
     if run.state() != "unfinished":
         return False
     try:
-        has_ckpt = any(run.checkpoint_dir.glob("*.ckpt"))
+        return not any(run.checkpoint_dir.glob("*.ckpt"))
     except MabeError:
-        has_ckpt = False
-    return not has_ckpt and not read_metrics_csv(run.metrics_path)
+        return True
 
 
 def _check_run_dir(run: Path, resume: bool) -> str:
