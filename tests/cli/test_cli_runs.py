@@ -241,10 +241,10 @@ def test_progress_bar_counts_epochs_from_one_like_the_log_lines(small_dataset, t
         labels: list[str] = []
 
         def on_train_batch_end(self, trainer, *_):  # noqa: ANN001
-            self.labels.append(trainer.progress_bar_callback.train_progress_bar.desc)
+            self.labels.append(trainer.progress_bar_callback.train_progress_bar.description)
 
     cfg = load_config("demo", ["epochs=2", "lstm_hidden=8", "max_windows_per_epoch=32"], data_dir=small_dataset)
     fit(cfg, tmp_path / "run", progress_bar=True, callbacks=[_Spy()])
-    assert sorted({label.rstrip(": ") for label in _Spy.labels}) == ["Epoch 1/2", "Epoch 2/2"]
+    assert sorted({label.strip() for label in _Spy.labels}) == ["Epoch 1/2", "Epoch 2/2"]
     err = capfd.readouterr().err
     assert "epoch 1/2" in err and "epoch 2/2" in err  # the log lines

@@ -30,7 +30,7 @@ from typing import Any
 import lightning as L
 import numpy as np
 import torch
-from lightning.pytorch.callbacks import Callback, TQDMProgressBar
+from lightning.pytorch.callbacks import Callback, RichProgressBar
 
 from mabe.fileio import atomic_write_text
 from mabe.training.module import MONITOR, BehaviourModule
@@ -274,18 +274,12 @@ class StopOnInterrupt(Callback):
         self._check(trainer)
 
 
-class EpochBar(TQDMProgressBar):
-    """Lightning's progress bar, counting epochs from 1 like the log lines (``Epoch 1/5``)."""
+class EpochBar(RichProgressBar):
+    """Lightning's (rich) progress bar, counting epochs from 1 like the log lines (``Epoch 1/5``)."""
 
-    def on_train_epoch_start(self, trainer: L.Trainer, *_: Any) -> None:
-        # Lightning's own version labels the bar "Epoch 0" first; never show that
-        if self._leave:
-            self.train_progress_bar = self.init_train_tqdm()
-        total = self.total_train_batches
-        bar = self.train_progress_bar
-        bar.set_description(epoch_label(trainer.current_epoch, trainer.max_epochs), refresh=False)
-        bar.reset(total=None if total is None or math.isinf(total) else int(total))
-        bar.initial = 0
+    def _get_train_description(self, current_epoch: int) -> str:
+        label = epoch_label(current_epoch, self.trainer.max_epochs)
+        return f"{label:{len(self.validation_description)}}"  # padded as Lightning does, against flicker
 
 
 def epoch_label(current_epoch: int, max_epochs: int | None) -> str:
