@@ -97,7 +97,10 @@ class Config(BaseModel):
     early_stopping_patience
         Epochs without validation macro-F1 improvement before stopping; ``None``/0 disables.
     checkpoint_dir
-        Where checkpoints go; a relative path is below the run directory.
+        Where checkpoints go. Relative: inside the run directory (it may not
+        leave it). Absolute (e.g. ``/vol/checkpoints``): a subfolder per run,
+        ``<checkpoint_dir>/<run name>-<run id>``, so runs never share one. The
+        folder used is recorded in ``RUN/run.json``.
     save_freq
         Keep ``epoch=NNN.ckpt`` every ``save_freq`` epochs (``best.ckpt`` and
         ``last.ckpt`` are always written).
@@ -438,8 +441,8 @@ def load_config(
     source = "defaults"
     if path is not None:
         file = Path(path)
-        if not file.exists() and not file.suffix and str(path) in PACKAGED_CONFIGS:
-            file = packaged_config_path(str(path))
+        if not file.exists() and file.parent == Path(".") and file.name.removesuffix(".yaml") in PACKAGED_CONFIGS:
+            file = packaged_config_path(file.name)  # "demo" or "demo.yaml": the packaged config
         values = _read_file(file)
         source = str(file)
         sources = {k: source for k in values}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from pathlib import Path
@@ -11,7 +12,10 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write ``text`` to ``path`` through a temporary sibling file and ``os.replace``.
 
     A crash or kill mid-write leaves the previous file (or none) in place and
-    no temporary file behind on a normal exception.
+    no temporary file behind on a normal exception; a temporary file left by a
+    killed process is removed by the next write of the same file. The file gets the
+    permissions the umask gives a new file (``0o666 & ~umask``, e.g. 644), not
+    the 600 of a temporary file.
 
     Examples
     --------
@@ -21,8 +25,11 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     '{}'
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
+        if hasattr(os, "fchmod"):  # POSIX
+            os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         os.replace(tmp, path)
@@ -30,3 +37,46 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def current_umask() -> int:
+    """The process umask (read by setting it and putting it back at once).
+
+    Examples
+    --------
+    >>> 0 <= current_umask() <= 0o777
+    True
+    """
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def remove_stale_temporaries(path: str | Path) -> int:
+    """Delete temporaries of ``path`` left by killed writers (``.NAME.<pid>.*.tmp`` of dead pids).
+
+    Returns how many were removed. A temporary of a live process is kept.
+    """
+    path = Path(path)
+    removed = 0
+    if not path.parent.is_dir():
+        return 0
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid_text = tmp.name[len(path.name) + 2 :].split(".", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        tmp.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True

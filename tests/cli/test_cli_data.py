@@ -154,12 +154,9 @@ def test_info_on_corrupt_metadata_is_one_line_error(run_cli, dataset_copy):
 
 
 def test_debug_flag_shows_traceback(run_cli, tmp_path):
-    from mabe.errors import MabeError
-
-    with pytest.raises(MabeError):
-        from mabe.cli.app import main
-
-        main(["--debug", "info", str(tmp_path / "nope")])
+    result = run_cli("--debug", "info", tmp_path / "nope")
+    assert result.code == 2  # --debug adds the traceback, the exit code stays that of a user error
+    assert "Traceback" in result.err and "dataset directory not found" in result.err.strip().splitlines()[-1]
 
 
 def test_info_tables(run_cli, small_dataset):

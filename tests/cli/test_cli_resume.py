@@ -104,7 +104,7 @@ def test_resume_after_kill_9(run_cli, small_dataset, tmp_path):
     assert summary["best_epoch"] == int(metrics.loc[metrics["val_macro_f1"].idxmax(), "epoch"])
 
     ckpts = run / "checkpoints"
-    expected = {"best.ckpt", "last.ckpt", *(f"epoch={e:03d}.ckpt" for e in range(1, EPOCHS + 1))}
+    expected = {"best.ckpt", "last.ckpt", "index.json", *(f"epoch={e:03d}.ckpt" for e in range(1, EPOCHS + 1))}
     assert {p.name for p in ckpts.iterdir()} == expected, "stray or missing checkpoint files"
     last = torch.load(ckpts / "last.ckpt", map_location="cpu", weights_only=False)
     assert last["state_dict"] and last["mabe"]["epoch"] == EPOCHS
@@ -114,6 +114,17 @@ def test_resume_after_kill_9(run_cli, small_dataset, tmp_path):
     model, config, _ = load_trained(run, "last")
     assert config.epochs == EPOCHS and sum(p.numel() for p in model.parameters()) == summary["parameters"]
     assert (run / "decode.json").is_file()
+
+    # the same command never interrupted gives the same metrics and weights (every random state restored)
+    whole = tmp_path / "whole"
+    result = run_cli(*[str(whole) if a == str(run) else a for a in args])
+    assert result.code == 0, result.err
+    expected, got = pd.read_csv(whole / "metrics.csv"), pd.read_csv(run / "metrics.csv")
+    columns = [c for c in expected.columns if c != "epoch_time_sec"]
+    pd.testing.assert_frame_equal(got[columns], expected[columns], rtol=1e-5, atol=1e-6)
+    whole_last = torch.load(whole / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    for key, value in whole_last["state_dict"].items():
+        torch.testing.assert_close(last["state_dict"][key], value, rtol=1e-5, atol=1e-6)
 
     # killed after summary.json but before decode.json (while tuning): --resume tunes, trains no more
     (run / "decode.json").unlink()

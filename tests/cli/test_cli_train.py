@@ -133,7 +133,7 @@ def test_train_writes_a_complete_run(demo_run, small_dataset):
 
     # checkpoints: best, last and every save_freq-th epoch only
     names = sorted(p.name for p in (run / "checkpoints").iterdir())
-    assert names == ["best.ckpt", "epoch=002.ckpt", "last.ckpt"]
+    assert names == ["best.ckpt", "epoch=002.ckpt", "index.json", "last.ckpt"]
 
     summary = json.loads((run / "summary.json").read_text())
     classes = summary["class_names"]
@@ -205,7 +205,7 @@ def test_train_v5_seed4_small_then_predict(run_cli, small_dataset, tmp_path):
     summary = json.loads((run / "summary.json").read_text())
     assert summary["class_names"] == ["Other", "Social", "Mating", "Aggressive"]
     assert summary["epochs_completed"] == 1 and summary["best_epoch"] == 1
-    assert sorted(p.name for p in (run / "checkpoints").iterdir()) == ["best.ckpt", "epoch=001.ckpt", "last.ckpt"]
+    assert sorted(p.name for p in (run / "checkpoints").glob("*.ckpt")) == ["best.ckpt", "epoch=001.ckpt", "last.ckpt"]
     metrics = pd.read_csv(run / "metrics.csv")
     assert metrics["epoch"].tolist() == [1]
     assert {"val_f1/Other", "val_recall/Aggressive", "val_macro_f1"} <= set(metrics.columns)

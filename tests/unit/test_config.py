@@ -187,3 +187,15 @@ def test_recommended_config_is_actions_sized_to_data(tmp_path: Path) -> None:
     cfg = recommended_config(MabeDataset(root), ["epochs=2"])
     assert cfg.label_scheme == "actions" and cfg.feature_set == "pair" and cfg.model_type == "tcn_bilstm"
     assert cfg.epochs == 2 and cfg.lstm_hidden == 64 and cfg.data_dir == str(root)
+
+
+@pytest.mark.parametrize("name", ["demo", "demo.yaml", "v5.yaml"])
+def test_packaged_configs_are_found_with_or_without_yaml(name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no such file here: the packaged config is meant
+    assert load_config(name).model_type == load_config(name.removesuffix(".yaml")).model_type
+
+
+def test_a_local_file_wins_over_the_packaged_config(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "demo.yaml").write_text("epochs: 7\n")
+    assert load_config("demo.yaml").epochs == 7

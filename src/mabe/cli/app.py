@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import traceback
 
 # OpenMP threads that spin while waiting make torch 80-160x slower when another
 # process holds a core (measured on 2 shared cores, benchmarks/README.md).
@@ -32,6 +33,7 @@ _STATE = {"debug": False}
 
 EXIT_USER_ERROR = 2
 EXIT_INTERNAL_ERROR = 1
+EXIT_INTERRUPTED = 130
 
 
 def _version(value: bool) -> None:
@@ -89,26 +91,33 @@ _command("download", "download_cmd")
 _command("bundle", "bundle_cmd")
 
 
+def _fail(code: int, message: str) -> None:
+    """Print ``message`` (one line; with ``--debug`` after the traceback) and exit with ``code``."""
+    if _STATE["debug"]:
+        traceback.print_exc()
+    typer.echo(message, err=True)
+    sys.exit(code)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Exit codes: 0 success, 1 internal error (a bug), 2 user error (one line on
+    stderr naming the file or option), 130 interrupted (Ctrl-C). ``--debug``
+    adds the traceback and keeps the exit code.
+    """
+    _STATE["debug"] = False
     try:
         app(args=argv, standalone_mode=True)
     except MabeError as exc:
-        if _STATE["debug"]:
-            raise
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_USER_ERROR)
+        _fail(int(getattr(exc, "exit_code", EXIT_USER_ERROR)), f"error: {exc}")
     except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
+        _fail(EXIT_INTERRUPTED, "interrupted")
     except Exception as exc:  # noqa: BLE001 - last line of defence for users
-        if _STATE["debug"]:
-            raise
-        typer.echo(
+        _fail(
+            EXIT_INTERNAL_ERROR,
             f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
-            err=True,
         )
-        sys.exit(EXIT_INTERNAL_ERROR)
 
 
 if __name__ == "__main__":  # pragma: no cover

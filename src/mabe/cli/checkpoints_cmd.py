@@ -1,7 +1,8 @@
-"""``mabe checkpoints``: list a run's checkpoints."""
+"""``mabe checkpoints``: list a run's checkpoints (reads the run's index, not torch)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import typer
@@ -11,13 +12,22 @@ def checkpoints(
     run: Path = typer.Argument(..., help="Run directory written by mabe train."),
 ) -> None:
     """List checkpoints with epoch, monitored metric and size."""
-    import pandas as pd
+    from rich.console import Console
+    from rich.table import Table
 
-    from mabe.cli.tables import print_table
-    from mabe.training.runfiles import list_checkpoints
+    from mabe.training.run import Run
 
-    rows = list_checkpoints(run)
+    found = Run(run).require()
+    rows = found.checkpoints()
     if not rows:
         typer.echo(f"{run}: no checkpoints")
         return
-    print_table(pd.DataFrame(rows), title=f"{run}/checkpoints")
+    title = str(found.checkpoint_dir)
+    table = Table(title=title, title_justify="left", min_width=len(title))
+    for name in ("name", "epoch", "metric", "size_bytes"):
+        table.add_column(name, justify="left" if name == "name" else "right", no_wrap=True)
+    for row in rows:
+        metric = "nan" if math.isnan(row["metric"]) else f"{row['metric']:.4f}"
+        table.add_row(row["name"], str(row["epoch"]), metric, str(row["size_bytes"]))
+    console = Console()
+    (console if console.is_terminal else Console(width=200)).print(table)

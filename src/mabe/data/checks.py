@@ -339,6 +339,8 @@ def annotation_value_problems(
     stop = frame["stop_frame"].to_numpy()
     problems = _rows_problem(frame, start < 0, "start_frame is negative", key)
     problems += _rows_problem(frame, stop < start, "stop_frame is before start_frame", key)
+    huge = (start > np.iinfo(np.int32).max) | (stop > np.iinfo(np.int32).max)
+    problems += _rows_problem(frame, huge, "frame number too large (over 2**31 - 1)", key)
     if n_frames is not None:
         what = f"stop_frame is past the video's end ({_plural(n_frames, 'frame')})"
         problems += _rows_problem(frame, stop > n_frames, what, key)

@@ -15,6 +15,7 @@ The checks themselves live in :mod:`mabe.data.checks` and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -110,7 +111,10 @@ def read_tracking(path: str | Path) -> pd.DataFrame:
 
 
 def read_pose(
-    path: str | Path, body_parts: Sequence[str] | None = None, n_mice: int | None = None
+    path: str | Path,
+    body_parts: Sequence[str] | None = None,
+    n_mice: int | None = None,
+    max_frames: int | None = None,
 ) -> Pose:
     """Read, check and densify one tracking file.
 
@@ -118,10 +122,14 @@ def read_pose(
     the streaming reader handles clean files, the checked pandas path
     everything else (and raises its first problem).
 
+    ``max_frames``: a file whose last ``video_frame`` is at or beyond it is
+    refused rather than densified (a corrupt frame number would otherwise
+    ask for terabytes).
+
     Raises
     ------
     DataError
-        As :func:`read_tracking`.
+        As :func:`read_tracking`, or for a frame beyond ``max_frames``.
 
     Examples
     --------
@@ -130,10 +138,17 @@ def read_pose(
     ...
     mabe.errors.DataError: /nonexistent/7.parquet: file not found
     """
-    pose = stream_pose(path, body_parts=body_parts, n_mice=n_mice)
+    pose = stream_pose(path, body_parts=body_parts, n_mice=n_mice, max_frames=max_frames)
     if pose is not None:
         return pose
-    pose = tracking_to_dense(read_tracking(path), body_parts=body_parts, n_mice=n_mice)
+    frame = read_tracking(path)
+    if max_frames is not None and len(frame):
+        last = int(frame["video_frame"].max())
+        if last >= max_frames:
+            raise DataError(
+                path, f"video_frame {last} is far beyond the frames the csv gives this video (at most {max_frames})"
+            )
+    pose = tracking_to_dense(frame, body_parts=body_parts, n_mice=n_mice)
     release_arrow_memory()
     return pose
 
@@ -286,8 +301,15 @@ class MabeDataset:
         clean file is streamed straight into the array
         (:func:`mabe.data.stream.stream_pose`); any other file goes through
         :func:`read_tracking`, which raises the one-line ``DataError``.
+        A ``video_frame`` far beyond the csv's duration (more than 10 times
+        ``video_duration_sec * frames_per_second`` + 10,000) is a
+        :class:`DataError`, not an attempt to allocate that many frames.
         """
-        return read_pose(self.tracking_path(meta), body_parts=meta.body_parts, n_mice=meta.n_mice)
+        expected = meta.duration_sec * meta.fps
+        limit = int(10 * expected + 10_000) if math.isfinite(expected) else None
+        return read_pose(
+            self.tracking_path(meta), body_parts=meta.body_parts, n_mice=meta.n_mice, max_frames=limit
+        )
 
     def load_annotations(
         self, meta: VideoMeta, n_frames: int | None = None, n_mice: int | None = None

@@ -172,7 +172,10 @@ def _finite(values: np.ndarray) -> bool:
 
 
 def stream_pose(
-    path: str | Path, body_parts: Sequence[str] | None = None, n_mice: int | None = None
+    path: str | Path,
+    body_parts: Sequence[str] | None = None,
+    n_mice: int | None = None,
+    max_frames: int | None = None,
 ) -> Pose | None:
     """The dense pose of a clean tracking file, or ``None`` if it needs the careful path.
 
@@ -182,6 +185,9 @@ def stream_pose(
         A tracking parquet file (long format).
     body_parts, n_mice
         As for :func:`mabe.data.dense.tracking_to_dense`.
+    max_frames
+        A file whose last ``video_frame`` is at or beyond this takes the
+        careful path (which refuses it) instead of allocating the array.
 
     Returns
     -------
@@ -197,7 +203,7 @@ def stream_pose(
     """
     try:
         with _pool_for_reading():
-            return _stream(Path(path), body_parts, n_mice)
+            return _stream(Path(path), body_parts, n_mice, max_frames)
     except _Careful:
         return None
     except (OSError, ValueError, TypeError, KeyError, IndexError, pa.ArrowException):
@@ -206,7 +212,7 @@ def stream_pose(
         release_arrow_memory()
 
 
-def _stream(path: Path, listed: Sequence[str] | None, n_mice: int | None) -> Pose:
+def _stream(path: Path, listed: Sequence[str] | None, n_mice: int | None, max_frames: int | None) -> Pose:
     if not path.is_file() or path.stat().st_size == 0:
         raise _Careful
     reader = pq.ParquetFile(path, read_dictionary=["bodypart"], memory_map=False, pre_buffer=False, buffer_size=1 << 20)
@@ -217,6 +223,8 @@ def _stream(path: Path, listed: Sequence[str] | None, n_mice: int | None) -> Pos
     low_frame, high_frame = _bounds(meta, "video_frame")
     low_mouse, high_mouse = _bounds(meta, "mouse_id")
     if low_frame < 0 or low_mouse < 1 or high_mouse > MAX_MICE:
+        raise _Careful
+    if max_frames is not None and high_frame >= max_frames:
         raise _Careful
     names = list(body_part_order(listed, []))
     slot_of = {name: i for i, name in enumerate(names)}

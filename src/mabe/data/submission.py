@@ -278,7 +278,7 @@ def read_submission(path: str | Path) -> pd.DataFrame:
         raise DataError(path, f"missing column(s) {', '.join(missing)}")
     for col in _INT_COLUMNS:
         values = pd.to_numeric(df[col], errors="coerce")
-        bad = values.isna() | (values != values.round())
+        bad = values.isna() | values.abs().eq(float("inf")) | (values != values.round())
         if bad.any():
             row = int(bad.to_numpy().nonzero()[0][0])
             raise DataError(

@@ -14,6 +14,8 @@ masks), ``windows`` (time grid, windows, padding, overlap averaging),
 ``split`` (grouped validation split), ``samples`` (one video -> inputs and
 targets), ``datamodule`` (feature cache, window datasets, sampler),
 ``module`` (LightningModule), ``callbacks`` (metrics.csv, atomic
-checkpoints), ``prepare`` (config -> prepared data), ``fit``,
-``evaluation``, ``inference``.
+checkpoints, random states, Ctrl-C), ``prepare`` (config -> prepared data),
+``fit``, ``evaluation``, ``inference``, ``run`` (a run directory: paths,
+record, summary, checkpoints; no torch) and ``run_records`` (its pydantic
+records).
 """

@@ -4,23 +4,37 @@ Both run in ``on_train_epoch_end`` (after validation) in list order: the
 metrics row is written first, then the checkpoints, so a run killed between
 the two repeats no row on ``--resume`` (rows past the checkpoint's epoch are
 dropped when resuming).
+
+Also here: :class:`RandomStates` (every random state saved in and restored
+from a checkpoint, so a resumed run is the uninterrupted one),
+:class:`StopOnInterrupt` (Ctrl-C stops at the next batch boundary) and
+:class:`EpochBar` (the progress bar counts epochs from 1, like the log lines).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import math
 import os
+import random
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import lightning as L
-from lightning.pytorch.callbacks import Callback
+import numpy as np
+import torch
+from lightning.pytorch.callbacks import Callback, RichProgressBar
 
 from mabe.fileio import atomic_write_text
 from mabe.training.module import MONITOR, BehaviourModule
+from mabe.training.run import CheckpointIndex, TrainingInterrupted, record_checkpoint
 
 BASE_COLUMNS: tuple[str, ...] = (
     "epoch",
@@ -92,10 +106,12 @@ class EpochRecorder(Callback):
             print(self._line(row, trainer.max_epochs), file=sys.stderr, flush=True)
 
     def _write(self) -> None:
-        lines = [",".join(self.columns)]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(self.columns)
         for row in self.rows:
-            lines.append(",".join(_csv_cell(row.get(c, "")) for c in self.columns))
-        atomic_write_text(self.path, "\n".join(lines) + "\n")
+            writer.writerow([_fmt(row.get(c, "")) for c in self.columns])
+        atomic_write_text(self.path, buffer.getvalue())
 
     @staticmethod
     def _line(row: dict[str, Any], max_epochs: int | None) -> str:
@@ -114,11 +130,6 @@ class EpochRecorder(Callback):
             self.rows = list(state_dict.get("rows", []))
 
 
-def _csv_cell(value: Any) -> str:
-    text = _fmt(value)
-    return f'"{text}"' if ("," in text or '"' in text) else text
-
-
 class RunCheckpoints(Callback):
     """``last.ckpt`` every epoch, ``epoch=NNN.ckpt`` every ``save_freq``, ``best.ckpt`` on improvement.
 
@@ -127,11 +138,14 @@ class RunCheckpoints(Callback):
     ``best`` is the highest validation macro-F1 (:data:`~mabe.training.module.MONITOR`).
     """
 
-    def __init__(self, directory: Path, save_freq: int) -> None:
+    def __init__(self, directory: Path, save_freq: int, index: CheckpointIndex | None = None) -> None:
         self.directory = Path(directory)
         self.save_freq = int(save_freq)
+        self.index = index
         self.best_score = -math.inf
         self.best_epoch = 0
+        self._score = math.nan
+        self._epoch = 0
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         epoch = trainer.current_epoch + 1
@@ -141,6 +155,7 @@ class RunCheckpoints(Callback):
             self.best_score, self.best_epoch = score, epoch
         if isinstance(pl_module, BehaviourModule):
             pl_module.ckpt_info = {"epoch": epoch, "metric": score, "monitor": "val_macro_f1"}
+        self._epoch, self._score = epoch, score
         if epoch % self.save_freq == 0:
             self.save(trainer, f"epoch={epoch:03d}.ckpt")
         if improved:
@@ -156,6 +171,8 @@ class RunCheckpoints(Callback):
         trainer.save_checkpoint(tmp, weights_only=False)  # collective: rank 0 writes, all ranks wait
         if trainer.is_global_zero:
             os.replace(tmp, final)
+            if self.index is not None:
+                record_checkpoint(self.directory, self.index, final, self._epoch, self._score)
         trainer.strategy.barrier("mabe.save_checkpoint")
         return final
 
@@ -165,3 +182,112 @@ class RunCheckpoints(Callback):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.best_score = float(state_dict.get("best_score", -math.inf))
         self.best_epoch = int(state_dict.get("best_epoch", 0))
+
+
+def _random_states() -> dict[str, Any]:
+    """Every global random state, as types a ``weights_only`` checkpoint load accepts."""
+    name, keys, pos, has_gauss, gauss = np.random.get_state()
+    states: dict[str, Any] = {
+        "python": random.getstate(),
+        "numpy": {"name": str(name), "keys": keys.tolist(), "pos": int(pos), "has_gauss": int(has_gauss), "gauss": float(gauss)},
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def _set_random_states(states: dict[str, Any]) -> None:
+    random.setstate(states["python"])
+    n = states["numpy"]
+    np.random.set_state((n["name"], np.asarray(n["keys"], dtype=np.uint32), n["pos"], n["has_gauss"], n["gauss"]))
+    torch.set_rng_state(states["torch"])
+    if "cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(states["cuda"])
+
+
+class RandomStates(Callback):
+    """Save every global random state in each checkpoint and restore it on resume.
+
+    The python, numpy and torch (and CUDA) generators drive weight noise,
+    window jitter and dropout; the epoch-subset sampler is seeded by
+    ``(seed, epoch)``. States are captured when a checkpoint is written (at
+    the end of an epoch) and put back as soon as the checkpoint is loaded,
+    before Lightning fetches the first batch of the next epoch, so the resumed
+    epochs draw what the uninterrupted ones would.
+    """
+
+    KEY = "mabe_random_states"
+
+    def on_save_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict[str, Any]) -> None:
+        checkpoint[self.KEY] = _random_states()
+
+    def on_load_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict[str, Any]) -> None:
+        if self.KEY in checkpoint:
+            _set_random_states(checkpoint[self.KEY])
+
+
+class StopOnInterrupt(Callback):
+    """Turn a requested stop (:meth:`request`, called from a SIGINT handler) into :class:`TrainingInterrupted`.
+
+    The exception is raised at the next batch boundary, never inside a
+    checkpoint write, so the last complete epoch's ``last.ckpt`` stays the
+    resumable state.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def request(self, *_: Any) -> None:
+        """Ask training to stop (signal-handler signature)."""
+        self.requested = True
+
+    @contextlib.contextmanager
+    def on_sigint(self) -> Iterator[StopOnInterrupt]:
+        """Route SIGINT (Ctrl-C) to :meth:`request` inside the block; a second Ctrl-C interrupts at once."""
+
+        def handler(signum: int, frame: Any) -> None:
+            if self.requested:
+                raise KeyboardInterrupt
+            self.request()
+            print("mabe: stopping after this batch (press Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
+
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, handler) if main else None
+        try:
+            yield self
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+
+    def _check(self, trainer: L.Trainer) -> None:
+        if self.requested:
+            raise TrainingInterrupted("training interrupted", epochs_saved=int(trainer.current_epoch))
+
+    def on_train_batch_start(self, trainer: L.Trainer, *_: Any) -> None:
+        self._check(trainer)
+
+    def on_validation_batch_start(self, trainer: L.Trainer, *_: Any) -> None:
+        self._check(trainer)
+
+    def on_train_epoch_start(self, trainer: L.Trainer, *_: Any) -> None:
+        self._check(trainer)
+
+
+class EpochBar(RichProgressBar):
+    """Lightning's (rich) progress bar, counting epochs from 1 like the log lines (``Epoch 1/5``)."""
+
+    def _get_train_description(self, current_epoch: int) -> str:
+        label = epoch_label(current_epoch, self.trainer.max_epochs)
+        return f"{label:{len(self.validation_description)}}"  # padded as Lightning does, against flicker
+
+
+def epoch_label(current_epoch: int, max_epochs: int | None) -> str:
+    """``"Epoch 1/5"`` for Lightning's 0-based ``current_epoch`` 0.
+
+    Examples
+    --------
+    >>> epoch_label(0, 5)
+    'Epoch 1/5'
+    """
+    return f"Epoch {current_epoch + 1}/{max_epochs}"

@@ -13,9 +13,7 @@ that is not a mabe run; ``resume=True`` continues an unfinished one.
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import sys
 import time
 import warnings
@@ -24,16 +22,23 @@ from typing import Any
 
 import torch
 
-from mabe import progress
-from mabe.config import Config, dump_config, load_config
+from mabe import __version__, progress
+from mabe.config import Config, config_to_yaml, load_config
 from mabe.errors import ConfigError, MabeError
 from mabe.fileio import atomic_write_text
-from mabe.training.callbacks import EpochRecorder, RunCheckpoints, read_metrics_csv
+from mabe.training.callbacks import (
+    EpochRecorder,
+    RandomStates,
+    RunCheckpoints,
+    StopOnInterrupt,
+    TrainingInterrupted,
+    read_metrics_csv,
+)
 from mabe.training.datamodule import MabeDataModule
-from mabe.training.inference import checkpoint_dir, read_checkpoint
+from mabe.training.inference import read_checkpoint
 from mabe.training.module import MONITOR, BehaviourModule
 from mabe.training.prepare import Prepared, baseline_metrics, prepare
-from mabe.training.runfiles import list_checkpoints  # noqa: F401 - re-exported (torch-free)
+from mabe.training.run import CheckpointIndex, Run, RunSummary
 
 RUNTIME_KEYS: tuple[str, ...] = (
     "data_dir",
@@ -80,37 +85,46 @@ def _is_rank_zero() -> bool:
 
 def run_state(run: Path) -> str:
     """``"new"`` (absent or empty), ``"finished"``, ``"unfinished"`` or ``"foreign"`` (other files)."""
-    if not run.exists() or (run.is_dir() and not any(run.iterdir())):
-        return "new"
-    if not run.is_dir():
-        return "foreign"
-    if (run / "summary.json").is_file():
-        return "finished"
-    return "unfinished" if (run / "config.yaml").is_file() else "foreign"
+    return Run(run).state()
+
+
+def _never_trained(run: Run) -> bool:
+    """An unfinished run without a checkpoint: nothing to resume from, nothing worth keeping."""
+    if run.state() != "unfinished":
+        return False
+    try:
+        return not any(run.checkpoint_dir.glob("*.ckpt"))
+    except MabeError:
+        return True
 
 
 def _check_run_dir(run: Path, resume: bool) -> str:
     """The run directory's :func:`run_state`, after refusing what must not be written into."""
     if not _is_rank_zero():  # rank 0 already checked (and created) it
         return "unfinished"
-    state = run_state(run)
+    state = Run(run).state()
     if state == "finished" and not resume:
         raise MabeError(f"{run}: already holds a finished run; choose another --out (mabe never replaces a run)")
     if state == "unfinished" and not resume:
+        if _never_trained(Run(run)):
+            return "new"  # it failed or was killed before its first epoch: nothing to keep
         raise MabeError(f"{run}: holds an unfinished run; pass --resume to continue it or choose another --out")
     if state == "foreign":
         raise MabeError(f"{run}: exists and is not a mabe run directory; choose another --out")
+    if state == "new" and resume:
+        raise MabeError(f"{run}: not a mabe run directory (no config.yaml), nothing to resume; check the path or drop --resume")
     return state
 
 
-def _resume_config(run: Path, config: Config) -> Config:
+def _resume_config(run: Path, config: Config, user_keys: set[str] | None) -> Config:
     stored = load_config(run / "config.yaml")
     runtime = {k: getattr(config, k) for k in RUNTIME_KEYS if k in config.model_fields_set or getattr(config, k) is not None}
+    asked = config.model_fields_set if user_keys is None else user_keys
     differing = [
         k
         for k in Config.model_fields
         if k not in RUNTIME_KEYS
-        and k in config.model_fields_set
+        and k in asked
         and getattr(config, k) is not None
         and getattr(config, k) != getattr(stored, k)
     ]
@@ -139,9 +153,27 @@ def resolve_precision(precision: str, accelerator: str) -> str:
 
 
 def _trainer(config: Config, callbacks: list[Any], progress_bar: bool, run: Path) -> Any:
+    """Lightning's Trainer; a device the machine lacks is a :class:`ConfigError`, not a crash."""
+    from lightning.fabric.utilities.exceptions import MisconfigurationException
+
+    try:
+        return _make_trainer(config, callbacks, progress_bar, run)
+    except (MisconfigurationException, ValueError, RuntimeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigError(
+            f"accelerator {config.accelerator!r}, devices {config.devices!r}, strategy {config.strategy!r}: "
+            f"{first} (on this machine try --set accelerator=cpu or accelerator=auto)"
+        ) from None
+
+
+def _make_trainer(config: Config, callbacks: list[Any], progress_bar: bool, run: Path) -> Any:
     import lightning as L
 
+    from mabe.training.callbacks import EpochBar
+
     _quiet_lightning()
+    if progress_bar:
+        callbacks = [*callbacks, EpochBar()]
     return L.Trainer(
         max_epochs=config.epochs,
         accelerator=config.accelerator,
@@ -161,12 +193,15 @@ def _trainer(config: Config, callbacks: list[Any], progress_bar: bool, run: Path
     )
 
 
-def _callbacks(config: Config, prepared: Prepared, run: Path, ckpt_dir: Path, rows: list[dict[str, Any]]) -> list[Any]:
+def _callbacks(
+    config: Config, prepared: Prepared, run: Path, ckpt_dir: Path, rows: list[dict[str, Any]], index: Any
+) -> list[Any]:
     from lightning.pytorch.callbacks import EarlyStopping
 
     callbacks: list[Any] = [
         EpochRecorder(run / "metrics.csv", prepared.class_names, rows),
-        RunCheckpoints(ckpt_dir, config.save_freq),
+        RunCheckpoints(ckpt_dir, config.save_freq, index),
+        RandomStates(),
     ]
     if config.early_stopping_patience:
         callbacks.append(EarlyStopping(monitor=MONITOR, mode="max", patience=config.early_stopping_patience))
@@ -185,6 +220,7 @@ def fit(
     resume: bool = False,
     callbacks: list[Any] | None = None,
     progress_bar: bool | None = None,
+    user_keys: set[str] | None = None,
 ) -> dict[str, Any]:
     """Train the configured model and write the run directory.
 
@@ -197,50 +233,89 @@ def fit(
     resume
         Continue an unfinished run from ``last.ckpt`` to its configured total
         of epochs, with the run's own config (only :data:`RUNTIME_KEYS` are
-        taken from ``config``). A finished run is left as it is and its
+        taken from ``config``) and every random state as it was, so the result
+        is the uninterrupted run's. A finished run is left as it is and its
         summary returned.
     callbacks
         Extra Lightning callbacks (run after mabe's own).
     progress_bar
         Show Lightning's bar; default follows :func:`mabe.progress.set_enabled`.
+    user_keys
+        Keys the user set explicitly (``--set``, ``--config``); on resume only
+        those are reported as ignored. Default: every key set on ``config``.
 
     Returns
     -------
     dict
-        The summary, also written to ``RUN/summary.json`` (where NaN metrics,
-        e.g. of a class absent from validation, are ``null``).
+        The :class:`~mabe.training.run.RunSummary` as a dict, also written to
+        ``RUN/summary.json`` (where NaN metrics are ``null``).
 
     Raises
     ------
     MabeError
         If ``run_dir`` holds a finished run (without ``resume``), an unfinished
-        run (without ``resume``) or files that are not a mabe run.
+        run (without ``resume``), files that are not a mabe run, or (with
+        ``resume``) nothing; if ``checkpoint_dir`` would mix two runs.
+    TrainingInterrupted
+        On Ctrl-C (SIGINT): training stops at the next batch; the last
+        complete epoch's checkpoint is the state ``--resume`` continues from.
     """
     started = time.perf_counter()
     if run_dir is None and not config.run_dir:
         raise ConfigError("no run directory: pass --out RUN (or set run_dir)")
     run = Path(run_dir if run_dir is not None else config.run_dir)
-    if _check_run_dir(run, resume) == "finished":
+    state = _check_run_dir(run, resume)
+    if state == "finished":
         _note(f"{run} is already finished; nothing to resume")
         return read_summary(run)
-    if resume and (run / "config.yaml").is_file():
-        config = _resume_config(run, config)
-    config = config.model_copy(update={"run_dir": str(run)})
+    existed = run.exists()
+    try:
+        return _fit(config, Run(run), state, resume, callbacks, progress_bar, user_keys, started)
+    except BaseException:
+        if _is_rank_zero() and _never_trained(Run(run)):
+            Run(run).discard_untrained()
+            if not existed and run.is_dir() and not any(run.iterdir()):
+                run.rmdir()
+        raise
+
+
+def _fit(
+    config: Config,
+    run: Run,
+    state: str,
+    resume: bool,
+    callbacks: list[Any] | None,
+    progress_bar: bool | None,
+    user_keys: set[str] | None,
+    started: float,
+) -> dict[str, Any]:
+    if state == "new":
+        run.discard_untrained()
+    resuming = resume and state == "unfinished" and not _never_trained(run)
+    if resuming:
+        config = _resume_config(run.path, config, user_keys)
+    elif resume:
+        _note(f"{run.path} has no complete epoch yet; starting from epoch 1 with the given config")
+    config = config.model_copy(update={"run_dir": str(run.path)})
 
     import lightning as L
 
     L.seed_everything(config.seed, workers=True, verbose=False)
     prepared = prepare(config)
     config = prepared.config
-    ckpt_dir = checkpoint_dir(run, config)
-    last = ckpt_dir / "last.ckpt"
-    resuming = resume and last.is_file()
-    if resume and not resuming:
-        _note(f"{run} has no last.ckpt yet; starting from epoch 1")
+    index = None
     if _is_rank_zero():
-        run.mkdir(parents=True, exist_ok=True)
-        dump_config(config, run / "config.yaml")
-    rows = _resume_rows(run, last) if resuming else []
+        record = run.claim(config.checkpoint_dir, created_by=f"mabe {__version__}")
+        old = run.index()
+        index = old if old is not None else CheckpointIndex(run_id=record.run_id, run_dir=str(run.path.resolve()))
+        atomic_write_text(run.config_path, config_to_yaml(config))
+    ckpt_dir = run.checkpoint_dir
+    if _is_rank_zero():  # checkpoint temporaries of a killed earlier attempt
+        for stale in ckpt_dir.glob(".*.ckpt.tmp") if ckpt_dir.is_dir() else []:
+            stale.unlink(missing_ok=True)
+    last = ckpt_dir / "last.ckpt"
+    resuming = resuming and last.is_file()
+    rows = _resume_rows(run.path, last) if resuming else []
 
     run_info = {"label_scheme": config.label_scheme, "actions": prepared.actions, "feature_set": config.feature_set}
     module = BehaviourModule(
@@ -252,40 +327,30 @@ def fit(
         prepared.loss_weights,
     )
     datamodule = MabeDataModule(config, prepared.train_store, prepared.val_store, prepared.actions)
-    own = _callbacks(config, prepared, run, ckpt_dir, rows)
+    own = _callbacks(config, prepared, run.path, ckpt_dir, rows, index)
+    stop = StopOnInterrupt()
     show = progress.bars_enabled() if progress_bar is None else progress_bar
-    trainer = _trainer(config, own + list(callbacks or []), show, run)
-    with warnings.catch_warnings():
+    trainer = _trainer(config, [*own, stop, *(callbacks or [])], show, run.path)
+    with warnings.catch_warnings(), stop.on_sigint():
         warnings.filterwarnings("ignore", message=r".*LeafSpec.*")  # torch 2.13 vs Lightning 2.6 pytree notice
-        trainer.fit(module, datamodule=datamodule, ckpt_path=str(last) if resuming else None)
+        try:
+            trainer.fit(module, datamodule=datamodule, ckpt_path=str(last) if resuming else None)
+        except TrainingInterrupted:
+            saved = int(own[0].rows[-1]["epoch"]) if own[0].rows else 0
+            raise TrainingInterrupted(
+                f"{run.path}: training interrupted; {saved} of {config.epochs} epochs saved", saved
+            ) from None
 
     summary = _summary(config, prepared, module, trainer, own, datamodule, time.perf_counter() - started)
+    summary.checkpoint_dir = str(ckpt_dir)
     if trainer.is_global_zero:
-        text = json.dumps(_json_safe(summary), indent=2, allow_nan=False)
-        atomic_write_text(run / "summary.json", text + "\n")
-    return summary
+        run.write_summary(summary)
+    return summary.to_dict()
 
 
 def read_summary(run_dir: str | Path) -> dict[str, Any]:
-    """A finished run's ``summary.json`` (metrics written as ``null`` read back as NaN)."""
-    summary = json.loads((Path(run_dir) / "summary.json").read_text())
-    for key in ("best_metrics", "baseline"):
-        if isinstance(summary.get(key), dict):
-            summary[key] = {k: (float("nan") if v is None else v) for k, v in summary[key].items()}
-    return summary
-
-
-def _json_safe(value: Any) -> Any:
-    """NaN/inf -> None and numpy scalars -> Python, so summary.json is strict JSON."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    """A finished run's ``summary.json`` as a dict (metrics written as ``null`` read back as NaN)."""
+    return Run(run_dir).summary().to_dict()
 
 
 def _float_row(row: dict[str, Any]) -> dict[str, float]:
@@ -306,14 +371,14 @@ def _summary(
     callbacks: list[Any],
     datamodule: MabeDataModule,
     wall: float,
-) -> dict[str, Any]:
+) -> RunSummary:
     from mabe.models import count_parameters
 
     recorder, checkpoints = callbacks[0], callbacks[1]
     rows = [_float_row(r) for r in recorder.rows]
     best = next((r for r in rows if int(r["epoch"]) == checkpoints.best_epoch), rows[-1] if rows else {})
     sampler_len = len(datamodule.train_sampler)
-    return {
+    return RunSummary.model_validate({
         "status": "finished",
         "label_scheme": config.label_scheme,
         "feature_set": config.feature_set,
@@ -350,7 +415,7 @@ def _summary(
         "world_size": trainer.world_size,
         "wall_time_sec": round(wall, 2),
         "train_time_sec": round(sum(r.get("epoch_time_sec", 0.0) for r in rows), 2),
-    }
+    })
 
 
 def evaluate(run_dir: str | Path, data_dir: str | Path, split: str = "test", which: str = "best") -> dict[str, Any]:
@@ -366,3 +431,12 @@ def evaluate(run_dir: str | Path, data_dir: str | Path, split: str = "test", whi
     from mabe.training.evaluation import evaluate_split
 
     return evaluate_split(run_dir, data_dir, split, which)
+
+
+def list_checkpoints(run_dir: str | Path) -> list[dict[str, Any]]:
+    """``[{name, epoch, metric, size_bytes}]`` of a run's checkpoints, by epoch then name.
+
+    ``metric`` is the validation macro-F1 of the epoch the checkpoint was written.
+    (:meth:`mabe.training.run.Run.checkpoints`, which needs neither torch nor lightning.)
+    """
+    return Run(run_dir).require().checkpoints()

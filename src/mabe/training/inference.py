@@ -10,10 +10,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from mabe.config import Config, load_config
+from mabe.config import Config
 from mabe.data.types import Video
 from mabe.errors import MabeError
 from mabe.training.labels import Pair
+from mabe.training.run import Run
 from mabe.training.samples import video_inputs
 from mabe.training.windows import grid_positions, window_starts
 
@@ -47,14 +48,9 @@ class Prediction:
         return self.classes
 
 
-def checkpoint_dir(run_dir: str | Path, config: Config | None = None) -> Path:
-    """Where a run keeps its checkpoints (``checkpoint_dir`` relative to the run)."""
-    run = Path(run_dir)
-    if config is None:
-        config_file = run / "config.yaml"
-        config = load_config(config_file) if config_file.is_file() else None
-    sub = Path(config.checkpoint_dir if config is not None else "checkpoints")
-    return sub if sub.is_absolute() else run / sub
+def checkpoint_dir(run_dir: str | Path) -> Path:
+    """Where a run keeps its checkpoints (:attr:`mabe.training.run.Run.checkpoint_dir`)."""
+    return Run(run_dir).checkpoint_dir
 
 
 def resolve_checkpoint(run_dir: str | Path, which: str = "best") -> Path:
@@ -65,23 +61,7 @@ def resolve_checkpoint(run_dir: str | Path, which: str = "best") -> Path:
     MabeError
         If the run or the checkpoint does not exist.
     """
-    run = Path(run_dir)
-    if not run.is_dir():
-        raise MabeError(f"{run}: run directory not found")
-    directory = checkpoint_dir(run)
-    text = str(which)
-    if text.isdigit():
-        name = f"epoch={int(text):03d}.ckpt"
-    else:
-        name = text if text.endswith(".ckpt") else f"{text}.ckpt"
-    path = Path(name) if Path(name).is_absolute() else directory / name
-    if not path.is_file() and text == "best":
-        path = directory / "last.ckpt"  # a run without validation improvement yet
-    if not path.is_file():
-        available = sorted(p.name for p in directory.glob("*.ckpt")) if directory.is_dir() else []
-        hint = f"; available: {', '.join(available)}" if available else "; the run has no checkpoints"
-        raise MabeError(f"{path}: checkpoint not found{hint}")
-    return path
+    return Run(run_dir).checkpoint(which)
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:

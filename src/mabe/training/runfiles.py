@@ -1,6 +1,7 @@
-"""What a run directory holds, read without torch or Lightning.
+"""A checkpoint's epoch and metric, read without torch or Lightning.
 
-``mabe checkpoints`` lists a run's checkpoints from here: the small ``"mabe"``
+:meth:`mabe.training.run.Run.checkpoints` falls back to this when a
+checkpoint is missing from the run's ``index.json``: the small ``"mabe"``
 record each checkpoint carries (epoch, monitored metric) is unpickled from the
 checkpoint's zip archive with every tensor and non-builtin object replaced by
 an inert placeholder, so no tensor data is read and torch is never imported
@@ -17,7 +18,7 @@ from typing import Any
 
 from mabe.errors import MabeError
 
-__all__ = ["checkpoint_dir", "list_checkpoints", "read_checkpoint_info"]
+__all__ = ["read_checkpoint_info"]
 
 _SAFE_GLOBALS = {
     ("builtins", name)
@@ -90,45 +91,3 @@ def read_checkpoint_info(path: str | Path) -> dict[str, Any]:
         raise MabeError(f"{path}: not a readable checkpoint ({reason})") from None
     info = record.get("mabe", {}) if isinstance(record, dict) else {}
     return dict(info) if isinstance(info, dict) else {}
-
-
-def checkpoint_dir(run_dir: str | Path) -> Path:
-    """Where a run keeps its checkpoints (its config's ``checkpoint_dir``, default ``checkpoints``).
-
-    Same answer as :func:`mabe.training.inference.checkpoint_dir` without a config.
-    """
-    from mabe.config import load_config
-
-    run = Path(run_dir)
-    config_file = run / "config.yaml"
-    sub = Path(load_config(config_file).checkpoint_dir if config_file.is_file() else "checkpoints")
-    return sub if sub.is_absolute() else run / sub
-
-
-def list_checkpoints(run_dir: str | Path) -> list[dict[str, Any]]:
-    """``[{name, epoch, metric, size_bytes}]`` of a run's checkpoints, by epoch then name.
-
-    ``metric`` is the validation macro-F1 of the epoch the checkpoint was written.
-
-    Examples
-    --------
-    >>> list_checkpoints("/nonexistent")
-    Traceback (most recent call last):
-    ...
-    mabe.errors.MabeError: /nonexistent: run directory not found
-    """
-    if not Path(run_dir).is_dir():
-        raise MabeError(f"{run_dir}: run directory not found")
-    directory = checkpoint_dir(run_dir)
-    rows = []
-    for path in sorted(directory.glob("*.ckpt")) if directory.is_dir() else []:
-        info = read_checkpoint_info(path)
-        rows.append(
-            {
-                "name": path.name,
-                "epoch": int(info.get("epoch", 0)),
-                "metric": float(info.get("metric", float("nan"))),
-                "size_bytes": path.stat().st_size,
-            }
-        )
-    return sorted(rows, key=lambda r: (r["epoch"], r["name"]))

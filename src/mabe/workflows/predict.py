@@ -28,7 +28,9 @@ DECODE_FILE = "decode.json"
 
 def decode_params_path(run_dir: str | Path) -> Path:
     """Where a run keeps its tuned :class:`~mabe.decode.DecodeParams`."""
-    return Path(run_dir) / DECODE_FILE
+    from mabe.training.run import Run
+
+    return Run(run_dir).decode_path
 
 
 def load_decode_params(run_dir: str | Path) -> DecodeParams:

@@ -20,6 +20,16 @@ def resolve_train_config(
     return load_config(config_path, overrides, data_dir=data, out=out)
 
 
+def user_set_keys(config_path: Path | None, overrides: list[str]) -> set[str]:
+    """Keys the user chose: every ``--set`` key and every key of a ``--config`` file."""
+    from mabe.config import parse_override
+
+    keys = {parse_override(item)[0] for item in overrides}
+    if config_path is not None:
+        keys |= set(load_config(config_path).model_fields_set)
+    return keys
+
+
 def train_run(
     data: Path,
     out: Path,
@@ -41,7 +51,7 @@ def train_run(
     config = resolve_train_config(data, out, config_path, list(overrides or []))
     # --resume on a finished run changes nothing, unless it was killed while tuning
     was_finished = resume and run_state(Path(out)) == "finished"
-    summary = fit(config, out, resume=resume)
+    summary = fit(config, out, resume=resume, user_keys=user_set_keys(config_path, list(overrides or [])))
     if not is_global_zero():  # DDP: the other processes' part ends with training
         return summary
     typer.echo(

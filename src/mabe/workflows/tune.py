@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 from mabe.data.io import MabeDataset
 from mabe.decode import DecodeParams, evaluate_decoding, tune_decoding
 from mabe.errors import MabeError
+from mabe.training.run import Run
 from mabe.workflows.predict import decode_params_path, iter_video_probs
 
 
@@ -34,11 +34,8 @@ class TuneResult:
 
 def validation_videos(run_dir: str | Path) -> tuple[list[int], bool]:
     """The run's validation video ids and whether they are its training videos."""
-    summary_path = Path(run_dir) / "summary.json"
-    if not summary_path.is_file():
-        raise MabeError(f"{run_dir}: no summary.json; is this a finished mabe run?")
-    data = json.loads(summary_path.read_text())["data"]
-    return [int(v) for v in data.get("val_video_ids", [])], bool(data.get("val_is_train", False))
+    data = Run(run_dir).summary().data
+    return list(data.val_video_ids), data.val_is_train
 
 
 def tune_run(
