@@ -179,6 +179,7 @@ def fit(
     resume: bool = False,
     callbacks: list[Any] | None = None,
     progress_bar: bool | None = None,
+    split: tuple[list[int], list[int]] | None = None,
 ) -> dict[str, Any]:
     """Train the configured model and write the run directory.
 
@@ -197,6 +198,9 @@ def fit(
         Extra Lightning callbacks (run after mabe's own).
     progress_bar
         Show Lightning's bar; default follows :func:`mabe.progress.set_enabled`.
+    split
+        ``(train_ids, val_ids)``: train and validate on exactly these videos
+        instead of the config's own split (see :func:`~mabe.training.prepare.prepare`).
 
     Returns
     -------
@@ -224,7 +228,7 @@ def fit(
     import lightning as L
 
     L.seed_everything(config.seed, workers=True, verbose=False)
-    prepared = prepare(config)
+    prepared = prepare(config, split=split)
     config = prepared.config
     ckpt_dir = checkpoint_dir(run, config)
     last = ckpt_dir / "last.ckpt"
