@@ -56,6 +56,7 @@ def _register() -> None:
     # Imported here so that `mabe --help` stays fast and each command is one module.
     from mabe.cli import (
         checkpoints_cmd,
+        cv_cmd,
         demo_cmd,
         evaluate_cmd,
         info_cmd,
@@ -70,6 +71,7 @@ def _register() -> None:
     app.command("validate")(validate_cmd.validate)
     app.command("info")(info_cmd.info)
     app.command("train")(train_cmd.train)
+    app.command("cv")(cv_cmd.cv)
     app.command("evaluate")(evaluate_cmd.evaluate)
     app.command("checkpoints")(checkpoints_cmd.checkpoints)
     app.command("predict")(predict_cmd.predict)

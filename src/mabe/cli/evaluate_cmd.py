@@ -17,5 +17,10 @@ def evaluate(
     from mabe.workflows.report import print_metrics
     from mabe.training.fit import evaluate as evaluate_run
 
-    metrics = evaluate_run(run, data, split, which=which)
+    from mabe.workflows.ensemble import evaluate_ensemble, is_ensemble_run
+
+    if is_ensemble_run(run):
+        metrics = evaluate_ensemble(run, data, split)
+    else:
+        metrics = evaluate_run(run, data, split, which=which)
     print_metrics(metrics, title=f"{run} on {data} ({split})")
