@@ -20,6 +20,9 @@ def cv(
         [], "--set", help="Override a network config key (--set epochs=5) or a tree setting (--set lgbm.KEY=V)."
     ),
     members: str = typer.Option("network,lgbm", "--members", help="Comma-separated members: network, lgbm."),
+    cache_dir: Path | None = typer.Option(
+        None, "--cache-dir", help="Tree feature cache shared across runs (default $MABE_CACHE_DIR, else RUN/feature_cache)."
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of the folds."),
     resume: bool = typer.Option(False, "--resume", help="Continue an unfinished run in --out."),
     as_json: bool = typer.Option(False, "--json", help="Print cv.json's object instead of tables."),
@@ -32,7 +35,7 @@ def cv(
 
     names = [m.strip() for m in members.split(",") if m.strip()]
     result = run_cv(data, out, folds=folds, group_by=group_by, config_path=config, overrides=overrides,
-                    members=names, seed=seed, resume=resume)
+                    members=names, seed=seed, resume=resume, cache_dir=cache_dir)
     if as_json:
         typer.echo(json.dumps(result))
         return

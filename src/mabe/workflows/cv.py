@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -122,6 +123,8 @@ def run_cv(
     seed: int = 0,
     resume: bool = False,
     specs: list[MemberSpec] | None = None,
+    cache_dir: Path | str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Cross-fit every member, score honestly, and leave a ready-to-predict ensemble run in ``out``.
 
@@ -137,6 +140,11 @@ def run_cv(
     resume
         Continue an unfinished run with the same plan (finished fold models
         and out-of-fold files are kept).
+    cache_dir
+        The trees' per-video feature cache, shared by every fold; default
+        ``$MABE_CACHE_DIR``, else ``RUN/feature_cache``.
+    extra
+        More keys for ``cv.json`` and ``summary.json`` (e.g. the budget plan).
 
     Returns
     -------
@@ -170,6 +178,8 @@ def run_cv(
     atomic_write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=str) + "\n")
 
     by_id = {m.video_id: m for m in metas}
+    if cache_dir is None and not os.environ.get("MABE_CACHE_DIR"):
+        cache_dir = out / "feature_cache"
     fraction = _inner_fraction(specs)
     fit_times: dict[str, float] = {s.name: 0.0 for s in specs}
     for k, fold in enumerate(fold_ids):
@@ -181,7 +191,7 @@ def run_cv(
             fold_dir = out / "members" / spec.name / f"fold{k}"
             t0 = time.perf_counter()
             if not member_finished(spec.kind, fold_dir):
-                fit_member(spec, dataset, train_metas, valid_metas, actions, fold_dir)
+                fit_member(spec, dataset, train_metas, valid_metas, actions, fold_dir, cache_dir)
             fit_times[spec.name] += time.perf_counter() - t0
             todo = [by_id[v] for v in fold if not oof_path(out, spec.name, v).is_file()]
             if todo:
@@ -197,6 +207,7 @@ def run_cv(
         "n_videos": len(metas),
         "fit_time_sec": {k: round(v, 1) for k, v in fit_times.items()},
         "wall_time_sec": round(time.perf_counter() - started, 1),
+        **(extra or {}),
     }
     safe = _json_safe(report)
     atomic_write_text(out / CV_FILE, json.dumps(safe, indent=2, allow_nan=False) + "\n")
@@ -232,6 +243,7 @@ def run_cv(
         "actions": actions,
         "data": {"data_dir": str(dataset.root), "train_video_ids": sorted(by_id), "videos_train": len(metas)},
         "wall_time_sec": report["wall_time_sec"],
+        **(extra or {}),
     }
     atomic_write_text(out / "summary.json", json.dumps(_json_safe(summary), indent=2, allow_nan=False) + "\n")
     return safe

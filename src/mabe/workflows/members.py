@@ -75,12 +75,14 @@ def fit_member(
     valid_metas: Sequence[VideoMeta],
     actions: list[str],
     out_dir: Path,
+    cache_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Train one fold model of ``spec`` into ``out_dir`` and return its summary.
 
     ``valid_metas`` (which may be empty) are used for early stopping / the best
     checkpoint only; they must not include the videos the fold model will
-    predict out of fold.
+    predict out of fold. ``cache_dir`` is the trees' per-video feature cache
+    (shared by every fold; default: theirs).
     """
     if spec.kind == "network":
         from mabe.training.fit import fit
@@ -93,7 +95,9 @@ def fit_member(
     from mabe.training.trees import TreeSettings, fit_trees
 
     settings = TreeSettings(**spec.settings)
-    return fit_trees(dataset, list(train_metas), list(valid_metas), actions, settings, out_dir, progress=False)
+    return fit_trees(
+        dataset, list(train_metas), list(valid_metas), actions, settings, out_dir, progress=False, cache_dir=cache_dir
+    )
 
 
 class _NetworkPredictor:
@@ -132,7 +136,8 @@ def load_member(kind: str, fold_dir: Path) -> Predictor:
 
 
 def member_finished(kind: str, fold_dir: Path) -> bool:
-    """Whether ``fold_dir`` holds a finished fold model (so a rerun can skip it)."""
-    if kind == "network":
-        return (fold_dir / "summary.json").is_file()
-    return (fold_dir / "summary.json").is_file() or (fold_dir / "trees.json").is_file()
+    """Whether ``fold_dir`` holds a finished fold model (so a rerun can skip it).
+
+    Both kinds write ``summary.json`` last.
+    """
+    return (fold_dir / "summary.json").is_file()
