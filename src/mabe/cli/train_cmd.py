@@ -23,6 +23,7 @@ def train(
     tune: bool = typer.Option(
         True, "--tune/--no-tune", help="Tune decoding thresholds on the validation videos afterwards (one network)."
     ),
+    folds: int = typer.Option(5, "--folds", min=2, help="Folds of the default ensemble (before --budget)."),
     budget: float | None = typer.Option(
         None, "--budget", min=0.1,
         help="Minutes the default ensemble may take (estimated): fewer folds, epochs and trees, "
@@ -41,7 +42,9 @@ def train(
         from mabe.cli.cv_cmd import print_cv
         from mabe.workflows.train import train_ensemble
 
-        result = train_ensemble(data=data, out=out, overrides=overrides, resume=resume, budget_minutes=budget)
+        result = train_ensemble(
+            data=data, out=out, overrides=overrides, resume=resume, budget_minutes=budget, folds=folds
+        )
         print_cv(result)
         plan = result["budget"]
         if plan["budget_minutes"] is not None:
