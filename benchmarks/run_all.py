@@ -93,6 +93,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     ),
     "io": Benchmark("bench_io", ["--json"], ["--json", "--quick"]),
     "predict": Benchmark("bench_predict", ["--json"], ["--json", "--quick"]),
+    "quality": Benchmark("bench_quality", ["--json"], ["--json", "--quick", "--folds", "3"]),
 }
 
 

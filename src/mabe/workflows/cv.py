@@ -13,6 +13,7 @@ The run directory is an ensemble run (layout in :mod:`mabe.workflows.ensemble`):
     RUN/members/<name>/fold<k>/    fold models
     RUN/oof/<name>/<video_id>.npz  out-of-fold probabilities
     RUN/cv.json                    scores
+    RUN/candidates.json            every candidate's weights and decoding tuned on all out-of-fold videos
     RUN/decode.json, RUN/ensemble.json, RUN/summary.json (last: the run is finished)
 
 Workflows return data; only :mod:`mabe.cli.cv_cmd` prints.
@@ -45,6 +46,8 @@ from mabe.workflows.oof import load_oof, oof_path, save_oof
 
 PLAN_FILE = "cv_plan.json"
 CV_FILE = "cv.json"
+CANDIDATES_FILE = "candidates.json"
+"""Each candidate (member alone, blend) with its weights and decoding tuned on every out-of-fold video."""
 DEFAULT_MEMBERS: tuple[str, ...] = ("network", "lgbm")
 INNER_VAL_FRACTION = 0.2
 """Share of a fold model's training videos held out for its early stopping (when the network config gives none)."""
@@ -199,7 +202,12 @@ def run_cv(
                 for meta in track(todo, f"fold {k + 1}/{folds}: {spec.name} out of fold"):
                     save_oof(out, spec.name, predictor.predict(dataset.load_video(meta)), k)
 
-    report, final = _score_run(out, dataset, metas, fold_ids, specs, actions)
+    report, final, choices = _score_run(out, dataset, metas, fold_ids, specs, actions)
+    candidates = {
+        c: {"weights": ch.weights, "decode": ch.params.to_dict(), "tuned_oof_score": ch.tuned_score}
+        for c, ch in choices.items()
+    }
+    atomic_write_text(out / CANDIDATES_FILE, json.dumps(_json_safe(candidates), indent=2, allow_nan=False) + "\n")
     report |= {
         "members": [s.name for s in specs],
         "n_folds": folds,

@@ -115,7 +115,7 @@ def cross_validate(
     actions: Sequence[str],
     stats: BlendStats,
     solution: pd.DataFrame,
-) -> tuple[dict, Choice]:
+) -> tuple[dict, Choice, dict[str, Choice]]:
     """Fold scores per candidate and the ensemble, their breakdown, and the final choice.
 
     Parameters
@@ -133,9 +133,10 @@ def cross_validate(
 
     Returns
     -------
-    report, final
+    report, final, final_choices
         ``report`` is the body of ``cv.json`` (see :func:`mabe.workflows.cv.run_cv`);
-        ``final`` the model chosen and tuned on every out-of-fold video.
+        ``final`` the model chosen and tuned on every out-of-fold video, among
+        ``final_choices`` (every candidate tuned on every out-of-fold video).
     """
     members = list(oof)
     names = candidates(members)
@@ -170,7 +171,7 @@ def cross_validate(
         "selected": final.candidate,
         "blend_weights": final_choices[BLEND].weights if BLEND in final_choices else final.weights,
     }
-    return report, final
+    return report, final, final_choices
 
 
 def _breakdown(solution: pd.DataFrame, video_ids: Sequence[int], parts: list[pd.DataFrame], fold_scores: list[float]) -> dict:
