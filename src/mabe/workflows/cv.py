@@ -38,7 +38,7 @@ from mabe.training.folds import make_folds
 from mabe.training.labels import action_vocabulary
 from mabe.training.prepare import labelled_metas
 from mabe.training.split import split_videos
-from mabe.workflows.blend import BlendStats, video_truth
+from mabe.workflows.blend import BlendStats, video_truth, whitelisted_only
 from mabe.workflows.cv_scores import cross_validate
 from mabe.workflows.ensemble import EnsembleRecord, MemberRecord
 from mabe.workflows.members import MEMBER_KINDS, MemberSpec, fit_member, load_member, member_finished
@@ -200,7 +200,7 @@ def run_cv(
             if todo:
                 predictor = load_member(spec.kind, fold_dir)
                 for meta in track(todo, f"fold {k + 1}/{folds}: {spec.name} out of fold"):
-                    save_oof(out, spec.name, predictor.predict(dataset.load_video(meta)), k)
+                    save_oof(out, spec.name, whitelisted_only(predictor.predict(dataset.load_video(meta))), k)
 
     report, final, choices = _score_run(out, dataset, metas, fold_ids, specs, actions)
     candidates = {

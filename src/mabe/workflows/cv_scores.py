@@ -30,10 +30,14 @@ from mabe.decode import DecodeParams, VideoProbs, evaluate_decoding, tune_decodi
 from mabe.decode.tune import decode_videos
 from mabe.metrics import score_report
 from mabe.progress import track
-from mabe.workflows.blend import BlendStats, blend_probs
+from mabe.workflows.blend import BlendStats, blend_probs, whitelisted_only
 
 BLEND = "blend"
 """Name of the blended candidate."""
+MAX_TUNE_ENTRIES = 25_000_000
+"""Tuning holds about 20 bytes per (frame, pair, whitelisted action) entry; beyond this many
+entries a seeded random subset of the videos is tuned on (everything, on data up to a few
+hours of video)."""
 
 
 @dataclass
@@ -56,7 +60,26 @@ def candidate_probs(
 ) -> list[VideoProbs]:
     """Blended out-of-fold probabilities of ``video_ids`` (members with weight 0 everywhere are skipped)."""
     used = [m for m in oof if any(w.get(m, 0.0) > 0 for w in weights.values())]
-    return [blend_probs({m: oof[m][v] for m in used}, weights) for v in video_ids]
+    return [whitelisted_only(blend_probs({m: oof[m][v] for m in used}, weights)) for v in video_ids]
+
+
+def capped_videos(
+    oof: Mapping[str, Mapping[int, VideoProbs]], video_ids: Sequence[int], limit: int | None = None, seed: int = 0
+) -> list[int]:
+    """``video_ids``, or a seeded random subset of them whose probabilities fit ``limit`` entries."""
+    limit = MAX_TUNE_ENTRIES if limit is None else limit
+    first = next(iter(oof.values()))
+    size = {v: int(np.prod(whitelisted_only(first[v]).probs.shape)) for v in video_ids}
+    if sum(size.values()) <= limit:
+        return list(video_ids)
+    order = np.random.default_rng(seed).permutation(len(video_ids))
+    kept, total = [], 0
+    for i in order:
+        v = video_ids[i]
+        if total + size[v] <= limit or not kept:
+            kept.append(v)
+            total += size[v]
+    return [v for v in video_ids if v in set(kept)]
 
 
 def _subset(solution: pd.DataFrame, video_ids: Sequence[int]) -> pd.DataFrame:
@@ -80,7 +103,12 @@ def tune_choice(
     video_ids: Sequence[int],
     solution: pd.DataFrame,
 ) -> Choice:
-    """Tune decoding of one candidate on ``video_ids``; its tuned score there."""
+    """Tune decoding of one candidate on ``video_ids``; its tuned score there.
+
+    At most :data:`MAX_TUNE_ENTRIES` probability entries are tuned on
+    (:func:`capped_videos`).
+    """
+    video_ids = capped_videos(oof, video_ids)
     videos = candidate_probs(oof, video_ids, weights)
     sol = _subset(solution, video_ids)
     if sol.empty:
