@@ -172,7 +172,6 @@ INVALID = [
     ("file missing", lambda sub, p: None, ["not found"]),
     ("not a CSV", lambda sub, p: p.write_bytes(b"PAR1\x00\x15\xff\xfe\x00\x00binary"), ["not a readable CSV"]),
     ("empty file", lambda sub, p: p.write_bytes(b""), ["not a readable CSV"]),
-    ("header only", lambda sub, p: p.write_text(",".join(COLUMNS) + "\n"), ["empty"]),
     ("start after stop", lambda sub, p: _write(sub.assign(start_frame=sub["stop_frame"] + 1), p), ["start_frame"]),
 ]
 
@@ -216,3 +215,96 @@ def test_installed_console_script(tmp_path):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
     assert lines[0].startswith("error: ")
+
+
+# --------------------------------------------------------------------------- ignored rows (issue 9)
+
+
+def _warning(result) -> str:
+    lines = [line for line in result.err.strip().splitlines() if line.startswith("warning:")]
+    assert len(lines) == 1, result.err
+    return lines[0]
+
+
+def test_mouse_numbers_without_the_mouse_prefix_are_reported(run_cli, small_dataset, tmp_path):
+    sub = _annotations(small_dataset)
+    sub["agent_id"] = sub["agent_id"].str.removeprefix("mouse")  # "1" instead of "mouse1"
+    path = _write(sub, tmp_path / "numbers.csv")
+    result = run_cli("score", "--data", small_dataset, "--submission", path)
+    assert result.code == 0, result.err
+    assert "score: 0.000000" in result.out
+    line = _warning(result)
+    assert f"{len(sub)} of {len(sub)} rows ignored ({len(sub)} agent/target not in the mouseN form)" in line
+    line = _one_line_error(run_cli("score", "--data", small_dataset, "--submission", path, "--strict"))
+    assert "numbers.csv" in line and "mouseN" in line and "--strict" in line
+
+
+def test_ignored_rows_are_counted_by_reason_on_stderr_and_in_json(run_cli, small_dataset, tmp_path):
+    truth = _annotations(small_dataset)
+    extra = pd.concat([
+        truth.iloc[:3].assign(video_id=987654),                    # 3 unknown video
+        truth.iloc[:2].assign(action="not_an_action"),             # 2 not whitelisted
+        truth.iloc[:1].assign(stop_frame=truth["start_frame"].iloc[0]),  # 1 zero length
+    ], ignore_index=True)
+    path = _write(pd.concat([truth, extra], ignore_index=True), tmp_path / "extra.csv")
+    result = run_cli("score", "--data", small_dataset, "--submission", path)
+    assert result.code == 0, result.err
+    assert "score: 1.000000" in result.out  # none of them changes the score
+    line = _warning(result)
+    assert f"6 of {len(truth) + 6} rows ignored" in line
+    assert "3 video not in the solution" in line and "2 agent,target,action not in" in line
+    assert "1 zero length" in line and "mouseN" not in line
+    result = run_cli("score", "--data", small_dataset, "--submission", path, "--json")
+    assert result.code == 0, result.err
+    payload = json.loads(result.out)
+    assert payload["ignored"] == {"unknown_video": 3, "bad_mouse_id": 0, "not_whitelisted": 2,
+                                  "zero_length": 1}
+    assert payload["rows"] == len(truth) + 6 and payload["score"] == 1.0
+    assert "warning:" in result.err  # the JSON on stdout stays clean
+    assert "6 of" in _one_line_error(
+        run_cli("score", "--data", small_dataset, "--submission", path, "--strict"))
+
+
+def test_clean_submission_warns_about_nothing_even_when_strict(run_cli, small_dataset, perfect):
+    result = run_cli("score", "--data", small_dataset, "--submission", perfect, "--strict", "--json")
+    assert result.code == 0, result.err
+    assert result.err.strip() == ""
+    payload = json.loads(result.out)
+    assert payload["score"] == 1.0 and sum(payload["ignored"].values()) == 0
+
+
+def test_empty_submission_scores_zero_with_a_warning(run_cli, small_dataset, tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text(",".join(COLUMNS) + "\n")
+    result = run_cli("score", "--data", small_dataset, "--submission", path)
+    assert result.code == 0, result.err
+    assert "score: 0.000000" in result.out
+    line = _warning(result)
+    assert "empty.csv" in line and "empty" in line and "Kaggle" in line
+    result = run_cli("score", "--data", small_dataset, "--submission", path, "--json")
+    assert result.code == 0 and json.loads(result.out)["score"] == 0.0
+    assert all(row["tp"] == 0 and row["fp"] == 0 for row in json.loads(result.out)["table"])
+    line = _one_line_error(run_cli("score", "--data", small_dataset, "--submission", path, "--strict"))
+    assert "empty" in line and "--strict" in line
+
+
+def test_predictions_on_a_labelled_video_without_bouts_cost(run_cli, dataset_copy, tmp_path):
+    """A test video whose annotation file holds no bout still counts: its rows are false positives."""
+    truth = _annotations(dataset_copy)
+    meta = pd.read_csv(dataset_copy / "test.csv")
+    video, lab = int(meta["video_id"].iloc[0]), meta["lab_id"].iloc[0]
+    ann = dataset_copy / "test_annotation" / lab / f"{video}.parquet"
+    pd.read_parquet(ann).iloc[:0].to_parquet(ann, index=False)  # no bout left in that video
+    kept = truth[truth["video_id"] != video]
+    perfect = _write(kept, tmp_path / "perfect.csv")
+    assert json.loads(run_cli("score", "--data", dataset_copy, "--submission", perfect,
+                              "--json").out)["score"] == 1.0
+    noisy = _write(truth, tmp_path / "noisy.csv")  # the old bouts of that video are now wrong
+    result = run_cli("score", "--data", dataset_copy, "--submission", noisy, "--json")
+    assert result.code == 0, result.err
+    payload = json.loads(result.out)
+    assert payload["score"] < 1.0 and payload["per_lab"][lab] < 1.0
+    assert sum(payload["ignored"].values()) == 0
+    fp = sum(row["fp"] for row in payload["table"] if row["lab_id"] == lab)
+    moved = truth[truth["video_id"] == video]
+    assert fp == (moved["stop_frame"] - moved["start_frame"]).sum() > 0

@@ -25,6 +25,7 @@ from mabe.data import schema
 from mabe.data.checks import Checked, check_annotations, check_tracking
 from mabe.data.dense import tracking_to_dense
 from mabe.data.metadata import check_metadata, meta_from_row
+from mabe.data.solution import add_boutless_videos
 from mabe.data.types import Pose, Video, VideoMeta
 from mabe.errors import DataError
 from mabe.progress import track
@@ -277,11 +278,29 @@ class MabeDataset:
         for meta in items:
             yield self.load_video(meta)
 
-    def solution(self, split: str, progress: bool = True) -> pd.DataFrame:
-        """All annotations of ``split`` in the metric's solution format.
+    def solution(
+        self, split: str, progress: bool = True, include_boutless: bool = True
+    ) -> pd.DataFrame:
+        """The labels of ``split`` in the metric's solution format.
 
         Built from the annotation files and metadata only (tracking is not
-        read). Videos without an annotation file contribute no rows.
+        read): one row per annotated bout, then one placeholder row (missing
+        agent, target and action; see :mod:`mabe.data.solution`) per
+        *labelled* video without a bout, so that the scorer charges what is
+        predicted there. A video is labelled when its ``behaviors_labeled``
+        lists at least one triple; one without an annotation file, or with an
+        empty one, had no bout. Videos whose ``behaviors_labeled`` is empty
+        contribute only the bouts of their annotation file, if any.
+
+        Parameters
+        ----------
+        split
+            ``"train"`` or ``"test"``.
+        progress
+            Show a progress bar while reading annotation files.
+        include_boutless
+            Add the placeholder rows (default). ``False`` gives the bout rows
+            only, as the competition's own solution files hold.
 
         Returns
         -------
@@ -310,8 +329,12 @@ class MabeDataset:
                         ann, row["video_id"], row["lab_id"], row["behaviors_labeled"]
                     )
                 )
-        if not parts:
+        if parts:
+            bouts = pd.concat(parts, ignore_index=True)
+        else:
             dtypes = schema.ANNOTATION_DTYPES
             empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
-            return annotations_to_solution(empty, 0, "", "")
-        return pd.concat(parts, ignore_index=True)
+            bouts = annotations_to_solution(empty, 0, "", "")
+        if not include_boutless:
+            return bouts
+        return add_boutless_videos(bouts, table[["video_id", "lab_id", "behaviors_labeled"]])

@@ -11,6 +11,12 @@ The inner scorer works on integer-coded interval arrays (the same interval
 arithmetic as :func:`mabe.metrics.mabe_score`, without DataFrames);
 :func:`evaluate_decoding` gives the plain ``mabe_score`` of a decoding for
 checking.
+
+Every labelled video of the solution counts, including those without a bout
+(placeholder rows, see :mod:`mabe.data.solution`, or the ``labelled``
+argument): what is decoded there is a false positive, so tuning cannot make
+"predict everything" free on negative videos. A lab with no bout and nothing
+decoded scores 1, exactly as :func:`mabe.metrics.score_report` says.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from mabe.data.schema import Triple, mouse_name, parse_behaviors_labeled, target_name
+from mabe.data.solution import add_boutless_videos, is_placeholder
+from mabe.data.submission import assemble_submission, frame_column
 from mabe.decode.intervals import (
     Pair,
     allowed_actions,
@@ -33,13 +41,8 @@ from mabe.decode.intervals import (
     moving_average,
 )
 from mabe.decode.params import DecodeParams
-from mabe.metrics.mabe_score import (
-    f_beta,
-    frame_column,
-    mabe_score,
-    overlap_per_interval,
-    union_intervals,
-)
+from mabe.metrics.intervals import f_beta, overlap_per_interval, union_intervals
+from mabe.metrics.mabe_score import score_report
 from mabe.progress import track
 
 
@@ -80,7 +83,7 @@ class TuneGrid:
 
 
 def decode_videos(videos: Sequence[VideoProbs], params: DecodeParams) -> pd.DataFrame:
-    """Decode every video into one submission table (with ``row_id``)."""
+    """Decode every video into one submission table (with ``row_id``, not checked)."""
     frames = [
         bouts_to_frame(
             decode_bouts(v.probs, v.pairs, v.actions, v.whitelist, params, v.lab_id),
@@ -90,24 +93,24 @@ def decode_videos(videos: Sequence[VideoProbs], params: DecodeParams) -> pd.Data
         )
         for v in videos
     ]
-    # videos without a bout give empty tables whose video_id column is float; pandas
-    # concatenation would turn every video_id into a float that matches no solution row
-    frames = [f for f in frames if len(f)] or frames[:1]
-    table = pd.concat(frames, ignore_index=True) if frames else bouts_to_frame(
-        (np.zeros(0, np.int64),) * 4, [], [], None
-    )
-    table.insert(0, "row_id", np.arange(len(table)))
-    return table
+    return assemble_submission(frames, check=False)
 
 
 def evaluate_decoding(
-    videos: Sequence[VideoProbs], solution: pd.DataFrame, params: DecodeParams, beta: float = 1.0
+    videos: Sequence[VideoProbs],
+    solution: pd.DataFrame,
+    params: DecodeParams,
+    beta: float = 1.0,
+    labelled: pd.DataFrame | None = None,
 ) -> float:
-    """``mabe_score`` of the decoded videos; 0 when nothing is predicted at all."""
+    """``mabe_score`` of the decoded videos (labs with a bout score 0 when nothing is decoded).
+
+    ``labelled`` (``video_id``, ``lab_id``, ``behaviors_labeled``) adds
+    labelled videos without a bout that ``solution`` lacks; see
+    :func:`mabe.metrics.score_report`.
+    """
     submission = decode_videos(videos, params)
-    if submission.empty:
-        return 0.0
-    return mabe_score(solution, submission, beta)
+    return score_report(solution, submission, beta, labelled=labelled, allow_empty=True).score
 
 
 class _Lab:
@@ -133,13 +136,14 @@ class _Lab:
             return key_ids.setdefault((video, agent, target, action), len(key_ids))
 
         rows = solution[solution["lab_id"].astype(str) == lab_id]
-        columns = (rows[c].astype(str) for c in ("video_id", "agent_id", "target_id", "action"))
+        bouts = rows[~is_placeholder(rows)]
+        columns = (bouts[c].astype(str) for c in ("video_id", "agent_id", "target_id", "action"))
         self.label = (
             np.array([key_of(*k) for k in zip(*columns)], dtype=np.int64),
-            frame_column(rows, "start_frame", "solution"),
-            frame_column(rows, "stop_frame", "solution"),
+            frame_column(bouts, "start_frame", "solution"),
+            frame_column(bouts, "stop_frame", "solution"),
         )
-        listed = _listed_triples(rows)
+        listed = _listed_triples(rows)  # placeholders carry the whitelist of bout-less videos
         self.slot_keys = [
             self._slot_keys(v, listed.get(str(v.video_id), set()), key_of) for v in videos
         ]
@@ -260,6 +264,8 @@ class _Lab:
         predicted = np.bincount(keys, weights=stops - starts, minlength=self.n_keys)
         present = self.labelled_actions.copy()
         present[self.key_action[keys]] = True
+        if not present.any():
+            return 1.0  # no bout and nothing decoded: nothing to find, nothing found
         per_action = [
             np.bincount(self.key_action, weights=w, minlength=self.n_actions)
             for w in (tp, predicted - tp, self.labelled - tp)
@@ -296,6 +302,7 @@ def tune_decoding(
     base: DecodeParams | None = None,
     beta: float = 1.0,
     rounds: int = 1,
+    labelled: pd.DataFrame | None = None,
 ) -> DecodeParams:
     """Coordinate-ascent search of decoding parameters maximising the MABe score.
 
@@ -304,7 +311,9 @@ def tune_decoding(
     videos
         Model outputs; videos absent from ``solution`` are ignored.
     solution
-        Labels in the metric's solution format (``SOLUTION_COLUMNS``).
+        Labels in the metric's solution format (``SOLUTION_COLUMNS``), with a
+        placeholder row per labelled video without a bout
+        (:meth:`mabe.data.io.MabeDataset.solution` writes them).
     grid
         Candidate values (default :class:`TuneGrid`).
     base
@@ -313,6 +322,9 @@ def tune_decoding(
         Metric beta.
     rounds
         Passes over (thresholds, windows, minimum lengths, gaps).
+    labelled
+        Labelled videos (``video_id``, ``lab_id``, ``behaviors_labeled``)
+        that ``solution`` lacks, scored as videos without a bout.
 
     Returns
     -------
@@ -327,6 +339,8 @@ def tune_decoding(
     """
     grid = grid or TuneGrid()
     params = base or DecodeParams()
+    if labelled is not None:
+        solution = add_boutless_videos(solution, labelled)
     labs = _build_labs(videos, solution, beta)
     scores = {name: lab.commit_all(params) for name, lab in labs.items()}
     all_actions = sorted({a for lab in labs.values() for a in lab.actions})

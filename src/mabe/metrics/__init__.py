@@ -1,8 +1,8 @@
 """The MABe interval F-score, submission checks and frame-level classifier metrics."""
 
+from mabe.data.submission import check_submission  # re-exported; owned by mabe.data.submission
 from mabe.metrics.frame import frame_metrics, multilabel_frame_metrics
 from mabe.metrics.mabe_score import ScoreReport, mabe_score, score_report
-from mabe.metrics.submission import check_submission
 
 __all__ = [
     "ScoreReport",

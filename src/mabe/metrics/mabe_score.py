@@ -16,7 +16,8 @@ one sort plus a cumulative maximum, and intersections one pair of
 Rules (identical to the competition's metric):
 
 1. An empty solution or submission, a missing column or ``start_frame >
-   stop_frame`` is an error. Submission rows of videos absent from the
+   stop_frame`` is an error (an empty submission may be allowed with
+   ``allow_empty=True``). Submission rows of videos absent from the
    solution are dropped.
 2. A submission row counts only if ``"agent,target,action"`` is listed in
    its video's ``behaviors_labeled`` (taken from the video's first solution
@@ -27,22 +28,50 @@ Rules (identical to the competition's metric):
 4. A lab's actions are those of its solution rows plus those of its kept
    submission rows (even zero-length ones), so predicting a listed action that
    the lab never shows adds an F of 0.
+
+Labelled videos without a bout (see :mod:`mabe.data.solution`): a solution
+may hold one *placeholder row* per labelled video that has no bout, or
+``score_report(..., labelled=videos)`` adds them. Such a video is scored like
+any other: its rows on whitelisted triples are kept, so what is predicted
+there is a false positive of its lab and action. A placeholder adds no
+labelled key and no action. A lab whose videos have no bout at all and that
+gets no kept row has no action to average; it scores 1 (nothing to find,
+nothing found).
+
+Where every video has a bout, the score is exactly the competition's. The
+one difference is a labelled video with no bout: the competition's solution
+is made of bout rows, so its scorer never sees such a video and drops its
+predictions, while here they count as false positives (and a lab made only of
+such videos counts, scoring 1 when nothing is predicted there). Without this
+a tuner could predict everything on negative videos for free.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from mabe.data.schema import SOLUTION_COLUMNS, SUBMISSION_COLUMNS, parse_behaviors_labeled
+from mabe.data.solution import add_boutless_videos, is_placeholder
+from mabe.data.submission import AGENT_PATTERN, TARGET_PATTERN, frame_column
 from mabe.errors import InvalidSubmission
+from mabe.metrics.intervals import f_beta, key_frame_counts, line_span, union_intervals
 
 KEY_COLUMNS: tuple[str, ...] = ("video_id", "agent_id", "target_id", "action")
 """The columns that identify one scored key."""
 
 _SCORED_SUBMISSION_COLUMNS = tuple(c for c in SUBMISSION_COLUMNS if c != "row_id")
+
+IGNORED_REASONS: dict[str, str] = {
+    "unknown_video": "video not in the solution",
+    "bad_mouse_id": "agent/target not in the mouseN form",
+    "not_whitelisted": "agent,target,action not in the video's behaviors_labeled",
+    "zero_length": "zero length (covers no frame)",
+}
+"""Why submission rows add no frame to the score (keys of :attr:`ScoreReport.ignored`)."""
+
 
 
 @dataclass(frozen=True)
@@ -57,150 +86,23 @@ class ScoreReport:
         Lab score (mean F over the lab's actions), indexed by ``lab_id``.
     table
         One row per (lab, action): ``lab_id, action, f, tp, fp, fn``.
+    ignored
+        Submission rows that add no frame, by reason (every key of
+        :data:`IGNORED_REASONS`; a row counts once, under its first reason
+        in that order). Zero-length rows of whitelisted triples still bring
+        their action into their lab's average, as in the competition.
+    n_rows
+        Rows in the submission.
     """
 
     score: float
     per_lab: pd.Series
     table: pd.DataFrame
-
-
-# ----------------------------------------------------------------------------- interval core
-
-
-def union_intervals(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Union of half-open intervals on one line, as sorted disjoint intervals.
-
-    Empty intervals are dropped; touching intervals are merged.
-
-    Examples
-    --------
-    >>> s, e = union_intervals(np.array([5, 0, 8, 20]), np.array([9, 3, 12, 20]))
-    >>> s.tolist(), e.tolist()
-    ([0, 5], [3, 12])
-    """
-    starts = np.asarray(starts, dtype=np.int64)
-    stops = np.asarray(stops, dtype=np.int64)
-    keep = stops > starts
-    starts, stops = starts[keep], stops[keep]
-    if starts.size == 0:
-        return starts, stops
-    order = np.argsort(starts, kind="stable")
-    starts, stops = starts[order], stops[order]
-    reach = np.maximum.accumulate(stops)
-    first = np.ones(starts.size, dtype=bool)
-    first[1:] = starts[1:] > reach[:-1]
-    heads = np.flatnonzero(first)
-    tails = np.append(heads[1:] - 1, starts.size - 1)
-    return starts[heads], reach[tails]
-
-
-def overlap_per_interval(
-    a_starts: np.ndarray, a_stops: np.ndarray, b_starts: np.ndarray, b_stops: np.ndarray
-) -> np.ndarray:
-    """Length of each interval of ``a`` covered by ``b``.
-
-    Both sets must be sorted and disjoint (as returned by :func:`union_intervals`).
-
-    Examples
-    --------
-    >>> overlap_per_interval(np.array([0, 30]), np.array([20, 40]),
-    ...                      np.array([5, 15]), np.array([10, 35])).tolist()
-    [10, 5]
-    """
-    lo = np.searchsorted(b_stops, a_starts, side="right")
-    hi = np.searchsorted(b_starts, a_stops, side="left")
-    counts = np.maximum(hi - lo, 0)
-    total = int(counts.sum())
-    if total == 0:
-        return np.zeros(a_starts.size, dtype=np.int64)
-    owner = np.repeat(np.arange(a_starts.size), counts)
-    first = np.cumsum(counts) - counts
-    partner = lo[owner] + np.arange(total) - first[owner]
-    pieces = np.minimum(a_stops[owner], b_stops[partner]) - np.maximum(
-        a_starts[owner], b_starts[partner]
-    )
-    return np.bincount(owner, weights=pieces, minlength=a_starts.size).astype(np.int64)
-
-
-def _line_span(*frames: np.ndarray) -> tuple[int, int]:
-    """Smallest frame and a span that keeps keys apart on the number line."""
-    non_empty = [f for f in frames if f.size]
-    if not non_empty:
-        return 0, 1
-    lo = min(int(f.min()) for f in non_empty)
-    hi = max(int(f.max()) for f in non_empty)
-    return lo, hi - lo + 1
-
-
-def key_frame_counts(
-    n_keys: int,
-    label: tuple[np.ndarray, np.ndarray, np.ndarray],
-    pred: tuple[np.ndarray, np.ndarray, np.ndarray],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Frame counts per integer key: ``(tp, predicted, labelled)``.
-
-    Parameters
-    ----------
-    n_keys
-        Keys are ``0..n_keys-1``.
-    label, pred
-        ``(keys, starts, stops)`` arrays of labelled / predicted intervals.
-        Intervals of one key may overlap; their union is counted.
-
-    Examples
-    --------
-    >>> lab = (np.array([0, 0]), np.array([0, 30]), np.array([10, 40]))
-    >>> pre = (np.array([0]), np.array([0]), np.array([40]))
-    >>> [a.tolist() for a in key_frame_counts(1, lab, pre)]
-    [[20], [40], [20]]
-    """
-    lo, span = _line_span(label[1], label[2], pred[1], pred[2])
-    if n_keys * span >= 2**62:
-        raise InvalidSubmission("frame numbers are too large to score")
-
-    def place(keys: np.ndarray, starts: np.ndarray, stops: np.ndarray):
-        base = np.asarray(keys, dtype=np.int64) * span - lo
-        return union_intervals(base + starts, base + stops)
-
-    ls, le = place(*label)
-    ps, pe = place(*pred)
-    tp_each = overlap_per_interval(ps, pe, ls, le)
-    tp = np.bincount(ps // span, weights=tp_each, minlength=n_keys)
-    predicted = np.bincount(ps // span, weights=pe - ps, minlength=n_keys)
-    labelled = np.bincount(ls // span, weights=le - ls, minlength=n_keys)
-    return tp.astype(np.int64), predicted.astype(np.int64), labelled.astype(np.int64)
-
-
-def f_beta(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, beta: float = 1.0) -> np.ndarray:
-    """Vectorised F-beta; 0 where ``tp + fp + fn == 0``.
-
-    Examples
-    --------
-    >>> f_beta(np.array([20, 0]), np.array([20, 0]), np.array([0, 0])).round(4).tolist()
-    [0.6667, 0.0]
-    """
-    b2 = beta * beta
-    tp, fp, fn = (np.asarray(x, dtype=np.float64) for x in (tp, fp, fn))
-    denom = (1 + b2) * tp + b2 * fn + fp
-    safe = np.where(denom > 0, denom, 1.0)
-    return np.where(denom > 0, (1 + b2) * tp / safe, 0.0)
+    ignored: dict[str, int] = field(default_factory=dict)
+    n_rows: int = 0
 
 
 # ----------------------------------------------------------------------------- input handling
-
-
-def frame_column(df: pd.DataFrame, column: str, what: str) -> np.ndarray:
-    """A frame column as int64, or :class:`InvalidSubmission` if not integral."""
-    values = df[column]
-    if not (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)):
-        raise InvalidSubmission(f"{what}: column {column!r} is not numeric")
-    if values.isna().any():
-        row = values.index[values.isna().to_numpy()][0]
-        raise InvalidSubmission(f"{what}: column {column!r} is empty at row {row}")
-    array = values.to_numpy()
-    if array.dtype.kind == "f" and not np.all(np.isfinite(array) & (array == np.round(array))):
-        raise InvalidSubmission(f"{what}: column {column!r} has non-integer frames")
-    return array.astype(np.int64)
 
 
 def _check_frames(df: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -216,10 +118,10 @@ def _check_frames(df: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray]:
     return starts, stops
 
 
-def _check_inputs(solution: pd.DataFrame, submission: pd.DataFrame) -> None:
+def _check_inputs(solution: pd.DataFrame, submission: pd.DataFrame, allow_empty: bool) -> None:
     if len(solution) == 0:
         raise InvalidSubmission("the solution is empty")
-    if len(submission) == 0:
+    if len(submission) == 0 and not allow_empty:
         raise InvalidSubmission("the submission is empty")
     for what, df, needed in (
         ("solution", solution, SOLUTION_COLUMNS),
@@ -261,7 +163,7 @@ def _check_one_action_per_pair(
     ``pair`` and ``keys`` are integer codes per row; ``names`` holds the key
     columns of each row, for the error message.
     """
-    lo, span = _line_span(starts, stops)
+    lo, span = line_span(starts, stops)
     n_keys = int(keys.max()) + 1
     if max(n_keys, int(pair.max()) + 1) * span >= 2**62:
         raise InvalidSubmission("frame numbers are too large to score")
@@ -296,8 +198,30 @@ def _check_one_action_per_pair(
 # ----------------------------------------------------------------------------- scoring
 
 
+def _ignored(
+    sub_keys: pd.DataFrame, listed_mask: np.ndarray, known: pd.Index, empty: np.ndarray
+) -> dict[str, int]:
+    """Count submission rows that add no frame, by their first reason."""
+    video_ok = sub_keys["video_id"].isin(known).to_numpy()
+    form_ok = (
+        sub_keys["agent_id"].str.fullmatch(AGENT_PATTERN.pattern).to_numpy(dtype=bool)
+        & sub_keys["target_id"].str.fullmatch(TARGET_PATTERN.pattern).to_numpy(dtype=bool)
+    )
+    return {
+        "unknown_video": int((~video_ok).sum()),
+        "bad_mouse_id": int((video_ok & ~form_ok).sum()),
+        "not_whitelisted": int((video_ok & form_ok & ~listed_mask).sum()),
+        "zero_length": int((listed_mask & empty).sum()),
+    }
+
+
 def score_report(
-    solution: pd.DataFrame, submission: pd.DataFrame, beta: float = 1.0
+    solution: pd.DataFrame,
+    submission: pd.DataFrame,
+    beta: float = 1.0,
+    *,
+    labelled: pd.DataFrame | None = None,
+    allow_empty: bool = False,
 ) -> ScoreReport:
     """Score a submission and break the score down by lab and action.
 
@@ -305,12 +229,21 @@ def score_report(
     ----------
     solution
         Columns :data:`mabe.data.schema.SOLUTION_COLUMNS`: one row per
-        labelled bout, agents ``"mouseN"``, targets ``"mouseM"`` or ``"self"``.
+        labelled bout, agents ``"mouseN"``, targets ``"mouseM"`` or ``"self"``,
+        plus optionally one placeholder row per labelled video without a bout
+        (:mod:`mabe.data.solution`).
     submission
         Columns :data:`mabe.data.schema.SUBMISSION_COLUMNS` (``row_id`` and
         any extra column are ignored).
     beta
         Weight of recall against precision.
+    labelled
+        Labelled videos to score even if ``solution`` has no row for them
+        (columns ``video_id``, ``lab_id``, ``behaviors_labeled``; e.g. a
+        split's metadata); each missing one gets a placeholder row.
+    allow_empty
+        Score an empty submission (0 on every lab with a bout) instead of
+        rejecting it as the competition does.
 
     Returns
     -------
@@ -334,19 +267,34 @@ def score_report(
     0.5
     >>> report.table[["action", "f", "tp", "fn"]].to_string(index=False)
     'action   f  tp  fn\\nattack 1.0   9   0\\n mount 0.0   0   9'
+
+    A labelled video without a bout (2) turns what is predicted there into
+    false positives:
+
+    >>> videos = pd.DataFrame({"video_id": [1, 2], "lab_id": "A",
+    ...     "behaviors_labeled": '["mouse1,mouse2,attack"]'})
+    >>> sub2 = pd.concat([sub, sub.assign(video_id=2)], ignore_index=True)
+    >>> score_report(sol, sub2).score, round(score_report(sol, sub2, labelled=videos).score, 4)
+    (0.5, 0.3333)
     """
-    _check_inputs(solution, submission)
-    sol_starts, sol_stops = _check_frames(solution, "solution")
+    if labelled is not None:
+        solution = add_boutless_videos(solution, labelled)
+    _check_inputs(solution, submission, allow_empty)
+    bouts = solution[~is_placeholder(solution)]
+    sol_starts, sol_stops = _check_frames(bouts, "solution")
     sub_starts, sub_stops = _check_frames(submission, "submission")
 
-    sol_keys = _keys_frame(solution)
+    sol_keys = _keys_frame(bouts)
     sub_keys = _keys_frame(submission)
     listed = _whitelist(solution)
     kept = (
         pd.MultiIndex.from_frame(sub_keys).isin(listed)
-        if listed is not None
+        if listed is not None and len(sub_keys)
         else np.zeros(len(sub_keys), dtype=bool)
     )
+    first = solution.drop_duplicates("video_id")
+    video_lab = pd.Series(first["lab_id"].to_numpy(), index=first["video_id"].astype(str))
+    ignored = _ignored(sub_keys, kept, video_lab.index, sub_starts == sub_stops)
     sub_keys = sub_keys[kept].reset_index(drop=True)
     sub_starts, sub_stops = sub_starts[kept], sub_stops[kept]
 
@@ -358,12 +306,10 @@ def score_report(
         pair_code = sub_keys.groupby(list(KEY_COLUMNS[:3]), sort=False).ngroup().to_numpy()
         _check_one_action_per_pair(pair_code, sub_code, sub_starts, sub_stops, sub_keys)
 
-    n_keys = int(key_code.max()) + 1
-    tp, predicted, labelled = key_frame_counts(
+    n_keys = int(key_code.max()) + 1 if key_code.size else 0
+    tp, predicted, labelled_frames = key_frame_counts(
         n_keys, (key_code[:n_sol], sol_starts, sol_stops), (sub_code, sub_starts, sub_stops)
     )
-    first = solution.drop_duplicates("video_id")
-    video_lab = pd.Series(first["lab_id"].to_numpy(), index=first["video_id"].astype(str))
     first_row = np.unique(key_code, return_index=True)[1]
     per_key = pd.DataFrame(
         {
@@ -371,7 +317,7 @@ def score_report(
             "action": all_keys["action"].to_numpy()[first_row],
             "tp": tp,
             "fp": predicted - tp,
-            "fn": labelled - tp,
+            "fn": labelled_frames - tp,
         }
     )
     table = per_key.groupby(["lab_id", "action"], sort=True, as_index=False)[
@@ -379,11 +325,25 @@ def score_report(
     ].sum()
     table.insert(2, "f", f_beta(table["tp"], table["fp"], table["fn"], beta))
     per_lab = table.groupby("lab_id", sort=True)["f"].mean()
-    per_lab = per_lab.reindex(pd.unique(solution["lab_id"])).rename("score")
-    return ScoreReport(score=float(per_lab.mean()), per_lab=per_lab, table=table)
+    # a lab with no action at all (only bout-less videos, nothing kept) found nothing to find
+    per_lab = per_lab.reindex(pd.unique(solution["lab_id"])).fillna(1.0).rename("score")
+    return ScoreReport(
+        score=float(per_lab.mean()),
+        per_lab=per_lab,
+        table=table,
+        ignored=ignored,
+        n_rows=len(submission),
+    )
 
 
-def mabe_score(solution: pd.DataFrame, submission: pd.DataFrame, beta: float = 1.0) -> float:
+def mabe_score(
+    solution: pd.DataFrame,
+    submission: pd.DataFrame,
+    beta: float = 1.0,
+    *,
+    labelled: pd.DataFrame | None = None,
+    allow_empty: bool = False,
+) -> float:
     """The MABe 2025 score of ``submission`` against ``solution``.
 
     See :func:`score_report` for parameters and errors.
@@ -400,4 +360,4 @@ def mabe_score(solution: pd.DataFrame, submission: pd.DataFrame, beta: float = 1
     >>> round(mabe_score(sol, sub), 6)
     0.666667
     """
-    return score_report(solution, submission, beta).score
+    return score_report(solution, submission, beta, labelled=labelled, allow_empty=allow_empty).score

@@ -37,10 +37,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from mabe.data.io import MabeDataset
-from mabe.data.schema import SUBMISSION_COLUMNS, mouse_name, mouse_number, target_name
+from mabe.data.schema import mouse_name, mouse_number, target_name
+from mabe.data.submission import assemble_submission
 from mabe.data.types import Video, VideoMeta
 from mabe.errors import MabeError
-from mabe.metrics import check_submission, score_report
+from mabe.metrics import score_report
 from mabe.progress import track
 
 DISTANCES_CM: tuple[float, ...] = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0)
@@ -51,9 +52,6 @@ MIN_BOUT_S = 0.2
 """Proximity bouts shorter than this are dropped (seconds)."""
 MAX_CANDIDATE_ACTIONS = 4
 """Pair actions per lab tried by :func:`fit_proximity` (the most frequent ones)."""
-
-_COLUMNS = [c for c in SUBMISSION_COLUMNS if c != "row_id"]
-
 
 # --------------------------------------------------------------------------- shared helpers
 
@@ -79,17 +77,7 @@ def _pairs_of(meta: VideoMeta) -> dict[tuple[str, str], list[str]]:
 
 
 def _finish(rows: list[pd.DataFrame]) -> pd.DataFrame:
-    table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=_COLUMNS)
-    table = table[_COLUMNS].copy()
-    table = table.sort_values(["video_id", "agent_id", "target_id", "start_frame"], kind="stable")
-    table = table.reset_index(drop=True)
-    table.insert(0, "row_id", range(len(table)))
-    for col in ("row_id", "video_id", "start_frame", "stop_frame"):
-        table[col] = table[col].astype("int64")
-    for col in ("agent_id", "target_id", "action"):
-        table[col] = table[col].astype(str)
-    check_submission(table)
-    return table
+    return assemble_submission(rows, sort=True)
 
 
 def _rows(video_id: int, agent: str, target: str, action: str, starts, stops) -> pd.DataFrame:

@@ -8,11 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from mabe.data.io import MabeDataset
-from mabe.data.schema import SUBMISSION_COLUMNS
+from mabe.data.submission import assemble_submission
 from mabe.data.types import VideoMeta
 from mabe.decode import DecodeParams, VideoProbs, decode_video, seed4_to_pair_probs
 from mabe.errors import MabeError
-from mabe.metrics import check_submission
 from mabe.progress import track
 
 DECODE_FILE = "decode.json"
@@ -107,11 +106,4 @@ def predict_split(
         parts.append(
             decode_video(vp.probs, vp.pairs, vp.actions, vp.whitelist, params, vp.lab_id, vp.video_id)
         )
-    columns = [c for c in SUBMISSION_COLUMNS if c != "row_id"]
-    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
-    table = table[columns].copy()
-    table.insert(0, "row_id", range(len(table)))
-    for col in ("row_id", "video_id", "start_frame", "stop_frame"):
-        table[col] = table[col].astype("int64")
-    check_submission(table)
-    return table
+    return assemble_submission(parts)

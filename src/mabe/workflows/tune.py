@@ -51,7 +51,10 @@ def tune_run(
     """Predict the run's validation videos, tune decoding on them, save ``RUN/decode.json``.
 
     At most ``max_videos`` videos (a seeded random subset) are used, since
-    their probabilities are held in memory while tuning.
+    their probabilities are held in memory while tuning. Every labelled
+    validation video counts, including those without a bout (the solution
+    holds a placeholder row for each): what is decoded there is a false
+    positive, so tuning cannot drift towards predicting everything.
     """
     from mabe.workflows.ensemble import is_ensemble_run
 
@@ -70,7 +73,7 @@ def tune_run(
     wanted = {str(m.video_id) for m in metas}
     solution = solution[solution["video_id"].astype(str).isin(wanted)]
     if solution.empty:
-        raise MabeError(f"{data_dir}: the run's validation videos have no annotations to tune on")
+        raise MabeError(f"{data_dir}: the run's validation videos have no labels to tune on")
     default_score = evaluate_decoding(videos, solution, DecodeParams())
     params = tune_decoding(videos, solution)
     tuned_score = evaluate_decoding(videos, solution, params)

@@ -330,7 +330,7 @@ def test_n_mice_is_the_highest_listed_mouse(tiny):
     assert meta_from_row(row, "train").n_mice == 3
 
 
-@pytest.mark.parametrize("module", ["checks", "metadata", "dense", "io", "validate"])
+@pytest.mark.parametrize("module", ["checks", "metadata", "dense", "io", "solution", "validate"])
 def test_docstring_examples(module):
     import doctest
     import importlib
@@ -339,11 +339,31 @@ def test_docstring_examples(module):
     assert result.failed == 0
 
 
-def test_solution_without_any_interval_is_empty_with_columns(tiny):
+def test_solution_without_any_interval_holds_one_placeholder_per_labelled_video(tiny):
     for path in (tiny.root / "train_annotation").rglob("*.parquet"):
         path.unlink()
+    ds = MabeDataset(tiny.root)
+    solution = ds.solution("train", progress=False)
+    assert list(solution.columns) == list(schema.SOLUTION_COLUMNS)
+    # 101 and 202 list behaviours but have no bout; 203 lists nothing, so it is not labelled
+    assert solution["video_id"].tolist() == [101, 202]
+    assert solution[["agent_id", "target_id", "action"]].isna().all().all()
+    assert (solution["start_frame"] == 0).all() and (solution["stop_frame"] == 0).all()
+    assert solution["lab_id"].tolist() == ["LabA", "LabB"]
+    assert solution["behaviors_labeled"].iloc[1] == tiny.spec(202).behaviors
+    bouts_only = ds.solution("train", progress=False, include_boutless=False)
+    assert list(bouts_only.columns) == list(schema.SOLUTION_COLUMNS) and len(bouts_only) == 0
+
+
+def test_labelled_video_with_an_empty_annotation_file_gets_a_placeholder(tiny):
+    tiny.write_parquet(tiny.annotation(202), tiny.annotation_frame([]))
     solution = MabeDataset(tiny.root).solution("train", progress=False)
-    assert list(solution.columns) == list(schema.SOLUTION_COLUMNS) and len(solution) == 0
+    assert solution["video_id"].tolist() == [101, 101, 101, 202]
+    assert solution["action"].isna().tolist() == [False, False, False, True]
+    # placeholders never show up as an action when bouts are counted
+    assert solution.groupby(["lab_id", "action"]).size().to_dict() == {
+        ("LabA", "rear"): 1, ("LabA", "sniff"): 2,
+    }
 
 
 def test_split_without_metadata(tiny):

@@ -135,3 +135,80 @@ def test_decode_videos_numbers_rows():
     videos, _ = random_world(2, n_videos=2)
     table = decode_videos(videos, DecodeParams())
     assert table["row_id"].tolist() == list(range(len(table)))
+
+
+# --------------------------------------------------------------------------- bout-less videos
+
+
+def placeholder_row(video, lab, listed):
+    return {"video_id": video, "agent_id": None, "target_id": None, "action": None,
+            "start_frame": 0, "stop_frame": 0, "lab_id": lab,
+            "behaviors_labeled": json.dumps([",".join(x) for x in listed])}
+
+
+def windows_world(n_pos=3, n_neg=6, n_frames=13):
+    """CalMS21-like windows: a positive has one sniff bout over all its frames, a negative none.
+
+    Positives score 0.45 everywhere, negatives 0.40: only a threshold in (0.40, 0.45]
+    separates them, while any threshold <= 0.45 is perfect on the positives alone.
+    """
+    listed = [("mouse1", "mouse2", "sniff")]
+    videos, rows = [], []
+    for v in range(n_pos + n_neg):
+        probs = np.zeros((n_frames, 1, 1))
+        if v < n_pos:
+            probs[:] = 0.45
+            rows.append({**placeholder_row(v, "LabA", listed), "agent_id": "mouse1",
+                         "target_id": "mouse2", "action": "sniff", "stop_frame": n_frames})
+        else:
+            probs[:] = 0.40
+            rows.append(placeholder_row(v, "LabA", listed))
+        videos.append(VideoProbs(v, "LabA", probs, [(1, 2)], ["sniff"], set(listed)))
+    return videos, pd.DataFrame(rows)
+
+
+def test_tuning_charges_false_positives_on_videos_without_a_bout():
+    videos, solution = windows_world()
+    grid = TuneGrid(windows=(1,), min_lengths=(1,))
+    bouts_only = solution[solution["action"].notna()]
+    # the old objective (bout rows only) is perfect at any threshold that fires on the
+    # positives, so the first one tried wins: it predicts every frame of every video
+    old = tune_decoding(videos, bouts_only, grid)
+    assert old.threshold_for("LabA", "sniff") == pytest.approx(0.05)
+    assert evaluate_decoding(videos, bouts_only, old) == 1.0
+    new = tune_decoding(videos, solution, grid)
+    assert new.threshold_for("LabA", "sniff") == pytest.approx(0.45)
+    assert evaluate_decoding(videos, solution, new) == 1.0
+    # on every labelled video the old choice is far worse: 3 positives, 6 negatives
+    assert evaluate_decoding(videos, solution, old) == pytest.approx(2 * 3 / (2 * 3 + 6))
+    # the same videos passed as a list beside the bout rows tune the same way
+    meta = solution[["video_id", "lab_id", "behaviors_labeled"]]
+    assert tune_decoding(videos, bouts_only, grid, labelled=meta).threshold_for(
+        "LabA", "sniff") == pytest.approx(0.45)
+    assert evaluate_decoding(videos, bouts_only, old, labelled=meta) == pytest.approx(0.5)
+
+
+def test_inner_scorer_equals_mabe_score_with_videos_without_a_bout():
+    videos, solution = random_world(11, n_videos=8)
+    listed = triples()
+    # videos 0 and 3 lose their bouts; LabC is a lab with no bout at all
+    rows = solution[~solution["video_id"].isin([0, 3])].to_dict("records")
+    rows += [placeholder_row(0, "LabB", listed), placeholder_row(3, "LabA", listed)]
+    for v in (20, 21):
+        rows.append(placeholder_row(v, "LabC", listed))
+        videos.append(VideoProbs(v, "LabC", videos[1].probs * 0.9, PAIRS, ACTIONS, set(listed)))
+    solution = pd.DataFrame(rows)
+    labs = _build_labs(videos, solution, beta=1.0)
+    assert set(labs) == {"LabA", "LabB", "LabC"}
+    for threshold in (0.3, 0.6, 0.99):
+        params = DecodeParams(default_threshold=threshold, min_length={"sniff": 3})
+        submission = decode_videos(videos, params)
+        for name, lab in labs.items():
+            expected = mabe_score(solution[solution["lab_id"] == name], submission,
+                                  allow_empty=True)
+            assert lab.commit_all(params) == pytest.approx(expected, abs=1e-12)
+        assert evaluate_decoding(videos, solution, params) == pytest.approx(
+            mabe_score(solution, submission, allow_empty=True), abs=1e-12)
+    # LabC: silent at a threshold nothing reaches (1.0), wrong at any other (0.0)
+    assert labs["LabC"].commit_all(DecodeParams(default_threshold=1.0)) == 1.0
+    assert labs["LabC"].commit_all(DecodeParams(default_threshold=0.3)) == 0.0

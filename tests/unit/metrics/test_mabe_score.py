@@ -37,9 +37,15 @@ def frame(rows):
 # --------------------------------------------------------------------------- per-frame reference
 
 
-def reference_score(solution: pd.DataFrame, submission: pd.DataFrame, beta: float = 1.0) -> float:
-    """Per-frame Python-set version of the metric, written straight from its rules."""
-    if len(solution) == 0 or len(submission) == 0:
+def reference_score(solution: pd.DataFrame, submission: pd.DataFrame, beta: float = 1.0,
+                    allow_empty: bool = False) -> float:
+    """Per-frame Python-set version of the metric, written straight from its rules.
+
+    A solution row without an action is a placeholder for a labelled video
+    with no bout: the video is scored (its whitelist and lab are known) but
+    has no labelled frame. A lab with no action at all scores 1.
+    """
+    if len(solution) == 0 or (len(submission) == 0 and not allow_empty):
         raise InvalidSubmission("empty")
     for col in ("video_id", "agent_id", "target_id", "action", "start_frame", "stop_frame"):
         if col not in solution.columns or col not in submission.columns:
@@ -56,6 +62,8 @@ def reference_score(solution: pd.DataFrame, submission: pd.DataFrame, beta: floa
         if video not in listed:
             listed[video] = {",".join(t) for t in parse_behaviors_labeled(row.behaviors_labeled)}
             lab_of[video] = row.lab_id
+        if pd.isna(row.action):  # placeholder: a labelled video without a bout
+            continue
         key = (video, str(row.agent_id), str(row.target_id), row.action)
         labels[key].update(range(row.start_frame, row.stop_frame))
 
@@ -92,7 +100,7 @@ def reference_score(solution: pd.DataFrame, submission: pd.DataFrame, beta: floa
                 continue
             denom = (1 + beta**2) * tp + beta**2 * fn + fp
             fs.append((1 + beta**2) * tp / denom if denom else 0.0)
-        lab_scores.append(sum(fs) / len(fs))
+        lab_scores.append(sum(fs) / len(fs) if fs else 1.0)
     return sum(lab_scores) / len(lab_scores)
 
 
@@ -325,3 +333,190 @@ def test_submission_with_nothing_kept_scores_zero():
     report = score_report(sol, frame([submission_row(9, "attack", 0, 10)]))
     assert report.score == 0.0
     assert report.table[["tp", "fp", "fn"]].values.tolist() == [[0, 0, 10]]
+
+
+# --------------------------------------------------------------------------- bout-less videos
+
+
+def placeholder(video, lab, listed):
+    """The solution row of a labelled video without a bout (see mabe.data.solution)."""
+    return {"video_id": video, "agent_id": None, "target_id": None, "action": None,
+            "start_frame": 0, "stop_frame": 0, "lab_id": lab, "behaviors_labeled": listed}
+
+
+def without_bouts(solution: pd.DataFrame, rng: np.random.Generator, p: float) -> pd.DataFrame:
+    """Each video's bouts replaced by one placeholder row with probability ``p``."""
+    rows = []
+    for _, group in solution.groupby("video_id", sort=False):
+        if rng.random() < p:
+            first = group.iloc[0]
+            rows.append(placeholder(first.video_id, first.lab_id, first.behaviors_labeled))
+        else:
+            rows += group.to_dict("records")
+    return frame(rows)
+
+
+def test_boutless_videos_match_the_per_frame_reference_on_random_cases():
+    rng = np.random.default_rng(7)
+    outcomes = defaultdict(int)
+    for _ in range(60):
+        solution, submission = random_case(rng)
+        solution = without_bouts(solution, rng, 0.4)
+        expected = run(lambda a, b: reference_score(a, b, allow_empty=True), solution, submission)
+        got = run(lambda a, b: mabe_score(a, b, allow_empty=True), solution, submission)
+        if expected == "invalid":
+            assert got == "invalid"
+            outcomes["invalid"] += 1
+        else:
+            assert got == pytest.approx(expected, abs=1e-9)
+            outcomes["scored"] += 1
+            boutless = solution["action"].isna()
+            outcomes["with boutless"] += bool(boutless.any())
+            outcomes["boutless lab"] += bool(
+                solution.groupby("lab_id")["action"].apply(lambda a: a.isna().all()).any())
+    # the seed is fixed: these are the counts it gives (58 / 2 / 44 / 24)
+    assert outcomes["scored"] >= 50 and outcomes["invalid"] >= 1
+    assert outcomes["with boutless"] >= 35 and outcomes["boutless lab"] >= 15
+
+
+def test_predictions_on_a_boutless_video_are_false_positives():
+    sol = frame([solution_row(1, "attack", 0, 10), placeholder(2, "lab1", ATTACK_ONLY)])
+    sub = frame([submission_row(1, "attack", 0, 10), submission_row(2, "attack", 0, 30)])
+    report = score_report(sol, sub)
+    row = report.table.set_index("action").loc["attack"]
+    assert (row.tp, row.fp, row.fn) == (10, 30, 0)
+    assert report.score == pytest.approx(2 * 10 / (2 * 10 + 30))
+    # the competition's view (bout rows only) drops video 2 and its 30 frames
+    assert mabe_score(sol.iloc[:1], sub) == 1.0
+
+
+def test_labelled_argument_equals_placeholder_rows():
+    bouts = frame([solution_row(1, "attack", 0, 10)])
+    videos = pd.DataFrame({"video_id": [1, 2, 3], "lab_id": "lab1",
+                           "behaviors_labeled": [ATTACK_ONLY, ATTACK_ONLY, "[]"]})
+    sub = frame([submission_row(1, "attack", 0, 10), submission_row(2, "attack", 0, 5),
+                 submission_row(3, "attack", 0, 50)])  # 3 lists nothing: not labelled
+    with_rows = frame([solution_row(1, "attack", 0, 10), placeholder(2, "lab1", ATTACK_ONLY)])
+    assert mabe_score(bouts, sub, labelled=videos) == mabe_score(with_rows, sub)
+    assert mabe_score(bouts, sub, labelled=videos) == pytest.approx(20 / 25)
+
+
+def test_boutless_lab_scores_one_when_silent_and_zero_when_not():
+    sol = frame([solution_row(1, "attack", 0, 10), placeholder(2, "lab2", ATTACK_ONLY)])
+    silent = score_report(sol, frame([submission_row(1, "attack", 0, 10)]))
+    assert silent.per_lab.to_dict() == {"lab1": 1.0, "lab2": 1.0}
+    noisy = score_report(sol, frame([submission_row(1, "attack", 0, 10),
+                                     submission_row(2, "attack", 3, 4)]))
+    assert noisy.per_lab.to_dict() == {"lab1": 1.0, "lab2": 0.0}
+    assert noisy.score == 0.5
+
+
+def test_empty_submission_scores_zero_on_labs_with_bouts_when_allowed():
+    sol = frame([solution_row(1, "attack", 0, 10), solution_row(5, "attack", 0, 4, lab="lab2")])
+    empty = frame([submission_row(1, "attack", 0, 10)]).iloc[:0]
+    with pytest.raises(InvalidSubmission, match="submission is empty"):
+        score_report(sol, empty)
+    report = score_report(sol, empty, allow_empty=True)
+    assert report.score == 0.0 and report.table[["tp", "fp", "fn"]].values.tolist() == [[0, 0, 10],
+                                                                                         [0, 0, 4]]
+
+
+def test_ignored_rows_are_counted_once_under_their_first_reason():
+    listed = '["mouse1,mouse2,attack", "mouse1,self,rear"]'
+    sol = frame([solution_row(1, "attack", 0, 10, listed=listed)])
+    sub = frame([
+        submission_row(1, "attack", 0, 10),                 # kept
+        submission_row(9, "attack", 0, 10, agent="1"),      # unknown video (first reason)
+        submission_row(1, "attack", 0, 10, agent="1"),      # bad agent form
+        submission_row(1, "attack", 20, 30, target="2"),    # bad target form
+        submission_row(1, "sniff", 20, 30),                 # not whitelisted
+        submission_row(1, "attack", 0, 10, target="mouse1"),  # not whitelisted (self written out)
+        submission_row(1, "rear", 40, 40, target="self"),   # zero length
+        submission_row(1, "sniff", 50, 50),                 # not whitelisted beats zero length
+    ])
+    report = score_report(sol, sub)
+    assert report.ignored == {"unknown_video": 1, "bad_mouse_id": 2, "not_whitelisted": 3,
+                              "zero_length": 1}
+    assert report.n_rows == 8
+    assert score_report(sol, sub.iloc[:1]).ignored == dict.fromkeys(report.ignored, 0)
+
+
+# --------------------------------------------------------------------------- hypothesis
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+TRIPLES = [("mouse1", "mouse2", "attack"), ("mouse1", "mouse2", "sniff"),
+           ("mouse2", "mouse1", "attack"), ("mouse1", "self", "rear"), ("mouse2", "self", "rear")]
+
+
+@st.composite
+def cases(draw, allow_boutless: bool = True):
+    """(solution with placeholders, labelled-video table, submission) of a few small videos."""
+    sol_rows, sub_rows, meta_rows = [], [], []
+    n_labs = draw(st.integers(1, 3))
+    video = 0
+    for lab in range(n_labs):
+        for _ in range(draw(st.integers(1, 3))):
+            video += 1
+            listed = draw(st.lists(st.sampled_from(TRIPLES), min_size=1, max_size=4, unique=True))
+            text = json.dumps([",".join(t) for t in listed])
+            meta_rows.append({"video_id": video, "lab_id": f"lab{lab}", "behaviors_labeled": text})
+            n_bouts = draw(st.integers(0 if allow_boutless else 1, 3))
+            for _ in range(n_bouts):
+                a, t, x = draw(st.sampled_from(listed))
+                start = draw(st.integers(0, 30))
+                stop = start + draw(st.integers(0, 12))
+                sol_rows.append(solution_row(video, x, start, stop, f"lab{lab}", text, a, t))
+            if n_bouts == 0:
+                sol_rows.append(placeholder(video, f"lab{lab}", text))
+            for _ in range(draw(st.integers(0, 4))):
+                a, t, x = draw(st.sampled_from(TRIPLES))  # may be unlisted
+                start = draw(st.integers(0, 30))
+                sub_rows.append(submission_row(video, x, start, start + draw(st.integers(0, 12)),
+                                               a, t))
+    columns = list(submission_row(0, "", 0, 0))
+    submission = frame(sub_rows) if sub_rows else pd.DataFrame(columns=["row_id", *columns])
+    return frame(sol_rows), pd.DataFrame(meta_rows), submission
+
+
+def lenient(fn):
+    return lambda sol, sub: fn(sol, sub, allow_empty=True)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_hypothesis_matches_the_reference_with_boutless_videos(case):
+    solution, meta, submission = case
+    expected = run(lenient(reference_score), solution, submission)
+    got = run(lenient(mabe_score), solution, submission)
+    assert got == expected if expected == "invalid" else got == pytest.approx(expected, abs=1e-9)
+    # the same videos given as a list beside the bout rows score the same
+    bouts = solution[solution["action"].notna()]
+    if len(bouts):
+        listed = run(lambda a, b: mabe_score(a, b, labelled=meta, allow_empty=True), bouts, submission)
+        assert listed == got if got == "invalid" else listed == pytest.approx(got, abs=1e-12)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(allow_boutless=False))
+def test_hypothesis_every_video_with_a_bout_is_the_competition_metric(case):
+    solution, meta, submission = case
+    if submission.empty:
+        return
+    # the labelled list adds nothing when every video has a bout: the score is Kaggle's
+    expected = run(reference_score, solution, submission)
+    assert run(lambda a, b: mabe_score(a, b, labelled=meta), solution, submission) == (
+        expected if expected == "invalid" else pytest.approx(expected, abs=1e-9))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_hypothesis_rows_on_boutless_videos_never_raise_the_score(case):
+    solution, _, submission = case
+    boutless = set(solution.loc[solution["action"].isna(), "video_id"])
+    quiet = submission[~submission["video_id"].isin(boutless)]
+    full = run(lenient(mabe_score), solution, submission)
+    if full == "invalid":
+        return
+    assert full <= mabe_score(solution, quiet, allow_empty=True) + 1e-12
