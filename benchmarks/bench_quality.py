@@ -80,9 +80,7 @@ QUICK = {
 def _score(solution, submission) -> float:
     if solution.empty:
         return float("nan")
-    if submission.empty:
-        return 0.0
-    return float(score_report(solution, submission).score)
+    return float(score_report(solution, submission, allow_empty=True).score)
 
 
 def _subset(solution, ids):

@@ -88,12 +88,10 @@ def _subset(solution: pd.DataFrame, video_ids: Sequence[int]) -> pd.DataFrame:
 
 
 def _score(solution: pd.DataFrame, submission: pd.DataFrame) -> float:
-    """MABe score; NaN without labels, 0 when nothing is predicted."""
+    """MABe score; NaN without labels (an empty submission scores as predicting nothing)."""
     if solution.empty:
         return float("nan")
-    if submission.empty:
-        return 0.0
-    return float(score_report(solution, submission).score)
+    return float(score_report(solution, submission, allow_empty=True).score)
 
 
 def tune_choice(
