@@ -11,24 +11,37 @@ labs and the CalMS21 windows (see ``benchmarks/bench_quality.py``):
 * trees: features of every video once (cached), ``native pair-frames *
   TREE_FEATURES``, and per fold ``rows * n_estimators * TREE_FIT`` where rows
   are the pair-frames sampled every ``frame_stride_s`` seconds, negatives
-  kept at ``negative_rate``; plus the out-of-fold pass.
+  kept at ``negative_rate``; plus the out-of-fold pass;
+* decoding tuned ``(members + blend) * (folds + 1)`` times, each
+  ``whitelisted entries * TUNE_ENTRY``.
+
+These constants were read off a quick ``bench_quality`` run on a busy
+2-core machine (load about 9); an idle machine is faster, so the plan errs
+on the safe side.
 
 Shrinking goes step by step, stopping at the first plan that fits:
 5 -> 3 folds; then halve the network's epochs (not below
 :data:`MIN_EPOCHS`) and the trees' ``n_estimators`` (not below
 :data:`MIN_TREES`) until both are at their floor; then drop the network
-(trees are the cheaper member per unit of score on small data); then 2
-folds. If even that does not fit, the smallest plan runs and the plan says
+(trees are the cheaper member per unit of score on small data) and give
+the trees their ``n_estimators`` back, halving them again only if needed;
+then 2 folds. If even that does not fit, the smallest plan runs and the plan says
 so. Without ``--budget`` nothing is shrunk.
 
 Examples
 --------
->>> size = DataSize(videos=10, grid_frames=54_000, pair_grid_frames=216_000, native_pair_frames=216_000)
->>> plan = plan_budget(size, 0.5, folds=5, members=["network", "lgbm"], network={"epochs": 15,
-...     "max_windows_per_epoch": 2000, "sequence_length": 128, "val_fraction": 0.2},
-...     trees={"n_estimators": 400, "frame_stride_s": 0.0667, "negative_rate": 0.5})
->>> plan.folds, plan.members
-(2, ['lgbm'])
+>>> size = DataSize(videos=10, grid_frames=54_000, pair_grid_frames=216_000, native_pair_frames=216_000,
+...                 native_seconds_pairs=7_200, native_entries=648_000)  # 10 x 3 min, 2 mice, 3 actions
+>>> net = {"epochs": 15, "max_windows_per_epoch": 2000, "sequence_length": 128, "val_fraction": 0.2}
+>>> trees = {"n_estimators": 400, "frame_stride_s": 0.0667, "negative_rate": 0.5}
+>>> round(estimate_minutes(size, 5, ["network", "lgbm"], net, trees))
+44
+>>> plan = plan_budget(size, 10, folds=5, members=["network", "lgbm"], network=net, trees=trees)
+>>> plan.folds, plan.members, plan.network["epochs"], plan.trees["n_estimators"]
+(3, ['network', 'lgbm'], 4, 100)
+>>> plan = plan_budget(size, 4, folds=5, members=["network", "lgbm"], network=net, trees=trees)
+>>> plan.folds, plan.members, plan.trees["n_estimators"], plan.fits
+(3, ['lgbm'], 100, True)
 """
 
 from __future__ import annotations
@@ -42,18 +55,20 @@ from mabe.data.io import MabeDataset
 
 GRID_FPS = 30.0
 """The network's time grid (the recommended config resamples to 30 fps)."""
-NET_TRAIN = 2.0e-5
+NET_TRAIN = 6.0e-5
 """Seconds per training window-frame of the recommended small network."""
-NET_PREDICT = 1.5e-5
+NET_PREDICT = 2.0e-5
 """Seconds per (pair, grid frame) of a forward pass, features included."""
-NET_FIXED = 4.0
+NET_FIXED = 5.0
 """Seconds of set-up per network fold (sample stores, checkpoints)."""
-TREE_FEATURES = 2.0e-5
+TREE_FEATURES = 2.5e-5
 """Seconds per (pair, native frame) of tree features (context windows)."""
-TREE_FIT = 2.0e-7
-"""Seconds per (training row, tree) of LightGBM on one thread."""
-TREE_PREDICT = 2.0e-6
+TREE_FIT = 1.5e-5
+"""Seconds per (training row, tree), all actions' models together (LightGBM, one thread)."""
+TREE_PREDICT = 5.0e-6
 """Seconds per (pair, native frame) of tree prediction, features excluded."""
+TUNE_ENTRY = 6.0e-6
+"""Seconds per whitelisted (frame, pair, action) entry of one decoding tuning."""
 MIN_EPOCHS = 4
 MIN_TREES = 50
 
@@ -67,12 +82,13 @@ class DataSize:
     pair_grid_frames: float
     native_pair_frames: float
     native_seconds_pairs: float = 0.0
+    native_entries: float = 0.0
 
     @classmethod
     def of(cls, dataset: MabeDataset) -> DataSize:
         """Sizes from the metadata only (durations, fps, mice)."""
         metas = [m for m in dataset.metas("train") if m.behaviors_labeled]
-        grid = pairs_grid = native = secs = 0.0
+        grid = pairs_grid = native = secs = entries = 0.0
         for m in metas:
             duration = float(m.duration_sec)
             if not math.isfinite(duration) or duration <= 0:
@@ -82,7 +98,8 @@ class DataSize:
             pairs_grid += duration * GRID_FPS * pairs
             native += duration * float(m.fps) * pairs
             secs += duration * pairs
-        return cls(len(metas), grid, pairs_grid, native, secs)
+            entries += duration * float(m.fps) * pairs * len({a for _, _, a in m.behaviors_labeled})
+        return cls(len(metas), grid, pairs_grid, native, secs, entries)
 
 
 @dataclass
@@ -134,6 +151,10 @@ def estimate_minutes(size: DataSize, folds: int, members: Sequence[str], network
         seconds += size.native_pair_frames * TREE_FEATURES  # cached: once for all folds
         seconds += folds * rows * int(trees.get("n_estimators") or 1) * TREE_FIT
         seconds += size.native_pair_frames * (TREE_FEATURES + TREE_PREDICT)
+    # decoding tuned per candidate (members, blend) on the other folds of each fold, then on all
+    n_candidates = len(members) + (len(members) > 1)
+    seconds += n_candidates * folds * size.native_entries * train_share * TUNE_ENTRY
+    seconds += n_candidates * size.native_entries * TUNE_ENTRY
     return seconds / 60.0
 
 
@@ -148,6 +169,7 @@ def plan_budget(
     """The largest plan on the shrinking ladder whose estimate fits ``minutes`` (``None``: no shrinking)."""
     members = list(members)
     network, trees = dict(network), dict(trees)
+    original_trees = trees.get("n_estimators")
 
     def make(steps: list[str]) -> BudgetPlan:
         est = estimate_minutes(size, folds, members, network, trees)
@@ -175,9 +197,15 @@ def plan_budget(
             return plan
     if len(members) > 1 and "network" in members:
         members.remove("network")
+        trees["n_estimators"] = original_trees  # the network's share of the time goes to the trees
         steps.append("network dropped")
         if (plan := make(steps)).fits:
             return plan
+        while int(trees.get("n_estimators") or MIN_TREES) > MIN_TREES:
+            trees["n_estimators"] = max(MIN_TREES, int(trees["n_estimators"]) // 2)
+            steps.append(f"trees {trees['n_estimators']}")
+            if (plan := make(steps)).fits:
+                return plan
     if folds > 2:
         folds = 2
         steps.append("2 folds")
