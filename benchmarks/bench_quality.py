@@ -34,7 +34,9 @@ process's peak memory.
 
 Run with ``OMP_NUM_THREADS=1 python benchmarks/bench_quality.py [--quick]
 [--sets calms21,synth] [--rows v5,previous,trees,network,ensemble,linear]
-[--folds 5] [--work DIR] [--json]``. ``--quick`` shrinks every model and the
+[--folds 5] [--work DIR] [--refit] [--json]``. ``--refit`` also scores, on
+the synthetic test split, the ensemble's members refitted once on every
+training video against the fold models it keeps. ``--quick`` shrinks every model and the
 synthetic set (minutes instead of hours); its numbers only show that the
 table is produced.
 """
@@ -55,11 +57,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from mabe import progress  # noqa: E402
-from mabe.data.io import MabeDataset  # noqa: E402
-from mabe.decode import DecodeParams  # noqa: E402
-from mabe.decode.tune import decode_videos  # noqa: E402
-from mabe.metrics import score_report  # noqa: E402
+from mabe import progress
+from mabe.data.io import MabeDataset
+from mabe.decode import DecodeParams
+from mabe.decode.tune import decode_videos
+from mabe.metrics import score_report
 
 ROWS = ("v5", "previous", "trees", "network", "ensemble", "linear")
 SETS = ("calms21", "synth")
@@ -117,7 +119,11 @@ def _has_test(data: Path) -> bool:
 def single_model_row(config_name: str, sets: list[str], data: Path, work: Path, folds, test: bool) -> dict:
     """A single network per fold with its own validation split and decoding tuned there (the old procedure)."""
     from mabe.training.fit import fit
-    from mabe.workflows.predict import iter_video_probs, load_decode_params, predict_split
+    from mabe.workflows.predict import (
+        iter_video_probs,
+        load_decode_params,
+        predict_split,
+    )
     from mabe.workflows.train import resolve_train_config
     from mabe.workflows.tune import tune_run
 
@@ -192,6 +198,42 @@ def _test_scores(run: Path, dataset: MabeDataset) -> tuple[dict, dict]:
     return out, {"predict_sec_per_video_minute": round(took / max(minutes, 1e-9), 2)}
 
 
+def refit_check(ens_run: Path, data: Path, work: Path) -> dict:
+    """Test-split score of the ensemble's fold models against the same members refitted on every training video.
+
+    Both use the blend weights and decoding the ensemble tuned on its
+    out-of-fold probabilities; the refitted members keep an inner validation
+    split of the same size for early stopping.
+    """
+    import shutil
+
+    from mabe.training.split import split_videos
+    from mabe.workflows.ensemble import EnsembleRecord
+    from mabe.workflows.members import MemberSpec, fit_member
+    from mabe.workflows.predict import predict_split
+
+    dataset = MabeDataset(data)
+    record = EnsembleRecord.load(ens_run)
+    metas = [m for m in dataset.metas("train") if m.behaviors_labeled]
+    train, valid = split_videos(metas, 0.2, "video", record.seed)
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    members = []
+    for member in record.active_members():
+        fit_member(MemberSpec(member.name, member.kind, member.settings), dataset, train, valid, record.actions,
+                   work / "members" / member.name, work / "feature_cache")
+        members.append(member.model_copy(update={"folds": [f"members/{member.name}"]}))
+    took = time.perf_counter() - started
+    record.model_copy(update={"members": members}).save(work)
+    shutil.copy(ens_run / "decode.json", work / "decode.json")
+    solution = dataset.solution("test", progress=False)
+    return {
+        "fold_ensemble_test": _score(solution, predict_split(ens_run, data, "test")),
+        "refit_test": _score(solution, predict_split(work, data, "test")),
+        "refit_time_sec": round(took, 1),
+    }
+
+
 def linear_row(data: Path, folds, test: bool) -> dict:
     """Logistic regression on window summaries, decoding tuned on the other folds' out-of-fold output."""
     from linear_baseline import LinearBaseline
@@ -229,7 +271,7 @@ def _summary(scores) -> dict:
 # ------------------------------------------------------------------ main
 
 
-def run_set(name: str, rows: list[str], work: Path, folds: int, sizes: dict, seed: int) -> dict:
+def run_set(name: str, rows: list[str], work: Path, folds: int, sizes: dict, seed: int, refit: bool = False) -> dict:
     data = make_data(name, work, sizes, seed)
     test = _has_test(data)
     out: dict[str, Any] = {"n_train_videos": len([m for m in MabeDataset(data).metas("train") if m.behaviors_labeled])}
@@ -246,6 +288,8 @@ def run_set(name: str, rows: list[str], work: Path, folds: int, sizes: dict, see
             out[row] = single_model_row(config, sets, data, work / f"{name}_{row}", fold_ids, test)
     if "linear" in rows:
         out["linear"] = linear_row(data, fold_ids, test)
+    if refit and test and (work / f"{name}_ensemble" / "ensemble.json").is_file():
+        out["refit_vs_folds"] = refit_check(work / f"{name}_ensemble", data, work / f"{name}_refit")
     out["folds"] = fold_ids if name != "calms21" else [len(f) for f in fold_ids]
     return out
 
@@ -275,6 +319,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", type=Path, default=None, help="Keep data and runs here (default: a temporary folder).")
+    ap.add_argument("--refit", action="store_true", help="Also compare refitting on everything with the fold ensemble.")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     progress.set_enabled(False)
@@ -286,7 +331,7 @@ def main(argv: list[str] | None = None) -> dict:
         work.mkdir(parents=True, exist_ok=True)
         result: dict[str, Any] = {"quick": args.quick, "folds": args.folds, "rows": rows, "sets": {}}
         for name in [s for s in args.sets.split(",") if s]:
-            result["sets"][name] = run_set(name, rows, work, args.folds, sizes, args.seed)
+            result["sets"][name] = run_set(name, rows, work, args.folds, sizes, args.seed, args.refit)
     result["wall_time_sec"] = round(time.perf_counter() - started, 1)
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     result["table"] = table(result)

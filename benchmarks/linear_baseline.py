@@ -21,6 +21,8 @@ Not part of the package: a reference point for the benchmark table only.
 
 from __future__ import annotations
 
+import itertools
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -38,12 +40,9 @@ N_FEATURES = 9
 
 
 def _centroids(coords: np.ndarray) -> np.ndarray:
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nanmean(coords, axis=2)  # (F, mice, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN frames stay NaN
+        return np.nanmean(coords, axis=2)  # (F, mice, 2)
 
 
 def frame_signals(video: Video) -> tuple[list[tuple[int, int]], np.ndarray]:
@@ -52,7 +51,7 @@ def frame_signals(video: Video) -> tuple[list[tuple[int, int]], np.ndarray]:
     from mabe.workflows.baselines import nose_to_body_cm
 
     fps = float(video.meta.fps)
-    coords = interpolate_gaps(normalize_pose(video.pose, video.meta), max_gap=max(1, int(round(fps))))
+    coords = interpolate_gaps(normalize_pose(video.pose, video.meta), max_gap=max(1, round(fps)))
     centre = _centroids(coords)
     speed = np.zeros(centre.shape[:2], dtype=np.float32)
     if len(centre) > 1:
@@ -87,14 +86,12 @@ def window_features(video: Video) -> tuple[list[tuple[int, int]], np.ndarray, np
     """``pairs``, ``(P, W, 9)`` window features and ``(W + 1,)`` window bounds in frames."""
     pairs, signals = frame_signals(video)
     n = video.n_frames
-    size = max(1, int(round(WINDOW_S * float(video.meta.fps))))
+    size = max(1, round(WINDOW_S * float(video.meta.fps)))
     bounds = np.unique(np.r_[np.arange(0, n, size), n])
     feats = np.zeros((len(pairs), max(len(bounds) - 1, 0), N_FEATURES), dtype=np.float32)
-    import warnings
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        for w, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+        for w, (lo, hi) in enumerate(itertools.pairwise(bounds)):
             chunk = signals[:, lo:hi]
             feats[:, w, 0:8:2] = np.nanmean(chunk, axis=1)
             feats[:, w, 1:8:2] = np.nanstd(chunk, axis=1)

@@ -34,7 +34,7 @@ def weight_grid(n_members: int, step: float = WEIGHT_STEP) -> np.ndarray:
     """Every convex weight vector of ``n_members`` entries on a grid of ``step``: ``(W, M)``."""
     if n_members < 1:
         raise ValueError("a blend needs at least one member")
-    n = int(round(1 / step))
+    n = round(1 / step)
     rows = [c for c in itertools.product(range(n + 1), repeat=n_members) if sum(c) == n]
     return np.asarray(sorted(rows), dtype=np.float64) / n
 
@@ -204,7 +204,11 @@ def _column(v: VideoProbs, action: str, pairs: np.ndarray) -> np.ndarray:
 
 def video_truth(video_probs: VideoProbs, annotations, whitelist) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Labels of one video for :meth:`BlendStats.add`: per whitelisted action, its pairs and 0/1 frames."""
-    from mabe.training.labels import intervals_to_dense, pair_action_mask, pair_intervals
+    from mabe.training.labels import (
+        intervals_to_dense,
+        pair_action_mask,
+        pair_intervals,
+    )
 
     pairs = [tuple(p) for p in video_probs.pairs]
     actions = sorted({a for _, _, a in whitelist})

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mabe.config import Config, load_config, recommended_config
+from mabe.config import load_config, recommended_config
 from mabe.data.io import MabeDataset
 from mabe.errors import ConfigError, MabeError
 from mabe.fileio import atomic_write_text
@@ -41,7 +41,13 @@ from mabe.training.split import split_videos
 from mabe.workflows.blend import BlendStats, video_truth, whitelisted_only
 from mabe.workflows.cv_scores import cross_validate
 from mabe.workflows.ensemble import EnsembleRecord, MemberRecord
-from mabe.workflows.members import MEMBER_KINDS, MemberSpec, fit_member, load_member, member_finished
+from mabe.workflows.members import (
+    MEMBER_KINDS,
+    MemberSpec,
+    fit_member,
+    load_member,
+    member_finished,
+)
 from mabe.workflows.oof import load_oof, oof_path, save_oof
 
 PLAN_FILE = "cv_plan.json"

@@ -9,7 +9,6 @@ import typer
 from mabe.config import Config, load_config, recommended_config
 from mabe.data.io import MabeDataset
 
-
 RECOMMENDED = "recommended"
 """``--config recommended``: the single recommended network (:func:`mabe.config.recommended_config`)."""
 

@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 
 from mabe.decode import VideoProbs
-from mabe.workflows.blend import BlendStats, average_probs, best_f1, blend_probs, weight_grid
+from mabe.workflows.blend import (
+    BlendStats,
+    average_probs,
+    best_f1,
+    blend_probs,
+    weight_grid,
+)
 
 
 def _vp(probs, pairs=((1, 2),), actions=("sniff",)) -> VideoProbs:

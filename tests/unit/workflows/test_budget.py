@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from mabe.workflows.budget import MIN_EPOCHS, MIN_TREES, DataSize, estimate_minutes, plan_budget
+from mabe.workflows.budget import (
+    MIN_EPOCHS,
+    MIN_TREES,
+    DataSize,
+    estimate_minutes,
+    plan_budget,
+)
 
 SIZE = DataSize(videos=40, grid_frames=40 * 5400, pair_grid_frames=40 * 5400 * 4, native_pair_frames=40 * 5400 * 4,
                 native_seconds_pairs=40 * 180 * 4)

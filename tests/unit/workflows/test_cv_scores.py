@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from mabe.decode import DecodeParams, VideoProbs
-from mabe.workflows.cv_scores import BLEND, Choice, _best, capped_videos, candidates, one_hot
+from mabe.workflows.cv_scores import (
+    BLEND,
+    Choice,
+    _best,
+    candidates,
+    capped_videos,
+    one_hot,
+)
 
 
 def _oof(n_videos: int, frames: int) -> dict[str, dict[int, VideoProbs]]:
