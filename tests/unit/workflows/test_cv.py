@@ -114,3 +114,29 @@ def test_a_finished_cv_run_is_never_replaced(cv_run, small_dataset) -> None:
     with pytest.raises(MabeError, match="finished"):
         run_cv(small_dataset, run, folds=2, specs=[_net(small_dataset, "net_a", 0)])
     assert (run / "cv.json").read_text() == before
+
+
+def test_an_unfinished_run_resumes_without_refitting(cv_run, small_dataset, tmp_path) -> None:
+    import shutil
+
+    from mabe.workflows.cv import run_cv
+
+    run, result = cv_run
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    for name in ("summary.json", "ensemble.json", "cv.json"):
+        (copy / name).unlink()
+    lost = result["folds"][1]["video_ids"][0]
+    oof_path(copy, "net_b", lost).unlink()
+    model = copy / "members" / "net_a" / "fold0" / "summary.json"
+    stamp = model.stat().st_mtime_ns
+    specs = [_net(small_dataset, "net_a", 0), _net(small_dataset, "net_b", 1)]
+    with pytest.raises(MabeError, match="--resume"):
+        run_cv(small_dataset, copy, folds=2, specs=specs, seed=0)
+    with pytest.raises(MabeError, match="other folds or settings"):
+        run_cv(small_dataset, copy, folds=2, specs=specs, seed=5, resume=True)
+    again = run_cv(small_dataset, copy, folds=2, specs=specs, seed=0, resume=True)
+    assert model.stat().st_mtime_ns == stamp  # fold models are kept
+    assert oof_path(copy, "net_b", lost).is_file()
+    assert [f["video_ids"] for f in again["folds"]] == [f["video_ids"] for f in result["folds"]]
+    assert (copy / "ensemble.json").is_file()
