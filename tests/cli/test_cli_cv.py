@@ -92,3 +92,18 @@ def test_default_train_is_an_ensemble_that_predicts_and_evaluates(run_cli, small
     result = run_cli("evaluate", "--run", run, "--data", small_dataset)
     assert result.code == 0, result.err
     assert "macro" in result.out.lower()
+
+
+def test_a_tiny_budget_shrinks_the_default_and_says_how(run_cli, small_dataset, tmp_path):
+    run = tmp_path / "budget"
+    result = run_cli("train", "--data", small_dataset, "--out", run, "--budget", "0.1", *FEW_TREES)
+    assert result.code == 0, result.err
+    plan = json.loads((run / "summary.json").read_text())["budget"]
+    assert plan["budget_minutes"] == 0.1 and plan["steps"]
+    assert plan["members"] == ["lgbm"] and plan["folds"] < 4  # 4 training videos: 4 folds before shrinking
+    record = json.loads((run / "ensemble.json").read_text())
+    assert [m["name"] for m in record["members"]] == ["lgbm"] and record["n_folds"] == plan["folds"]
+    assert "budget 0.1 min" in result.out and "network dropped" in result.out
+
+    result = run_cli("train", "--data", small_dataset, "--out", tmp_path / "r2", "--config", "demo", "--budget", "5")
+    assert result.code == 2 and "--budget" in result.err
