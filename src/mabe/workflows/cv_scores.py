@@ -12,9 +12,12 @@ their per-action ``blend``) and every fold ``k``:
 Fold ``k`` therefore never influences the numbers that score it. The
 *ensemble* of a fold is the candidate with the best tuned score on the other
 folds, so its fold score is honest too. The final model (what ``mabe train``
-keeps) is chosen the same way on all folds together: tuned on every
-out-of-fold video, the candidate with the best tuned score wins, so its tuned
-out-of-fold score is at least every member's.
+keeps) is chosen on all folds together: every candidate is tuned on
+every out-of-fold video; among those whose tuned score is at least every
+member's, the one with the best cross-validated mean is kept (so its tuned
+out-of-fold score is at least every member's, and a blend that only wins in
+sample is not preferred). A fold's *ensemble* is chosen with the other folds
+only, by tuned score (no nested cross-validation).
 """
 
 from __future__ import annotations
@@ -188,7 +191,7 @@ def cross_validate(
     final_choices = {
         c: tune_choice(c, _weights_for(c, members, actions, stats, None), oof, all_ids, solution) for c in names
     }
-    final = _best(final_choices)
+    final = _final(final_choices, by_model, members)
     report = {
         **ensemble,
         "folds": fold_rows,
@@ -198,6 +201,24 @@ def cross_validate(
         "blend_weights": final_choices[BLEND].weights if BLEND in final_choices else final.weights,
     }
     return report, final, final_choices
+
+
+def _final(choices: Mapping[str, Choice], by_model: Mapping[str, dict], members: Sequence[str]) -> Choice:
+    """The kept model: the best cross-validated mean among the candidates whose tuned
+    out-of-fold score is at least every member's (so the kept model never scores below
+    a member on its own out-of-fold data, and an in-sample gain of the blend alone
+    does not choose it)."""
+    tuned = [choices[m].tuned_score for m in members if not math.isnan(choices[m].tuned_score)]
+    floor = max(tuned) - 1e-12 if tuned else -math.inf
+    eligible = [c for c in choices.values() if not math.isnan(c.tuned_score) and c.tuned_score >= floor]
+    if not eligible:
+        return _best(choices)
+
+    def cv_mean(c: Choice) -> float:
+        value = by_model[c.candidate]["score_mean"]
+        return -math.inf if math.isnan(value) else value
+
+    return max(eligible, key=cv_mean)
 
 
 def _breakdown(solution: pd.DataFrame, video_ids: Sequence[int], parts: list[pd.DataFrame], fold_scores: list[float]) -> dict:

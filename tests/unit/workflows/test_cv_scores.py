@@ -9,6 +9,7 @@ from mabe.workflows.cv_scores import (
     BLEND,
     Choice,
     _best,
+    _final,
     candidates,
     capped_videos,
     one_hot,
@@ -44,3 +45,16 @@ def test_candidates_and_the_best_tuned_choice() -> None:
     assert _best(choices).candidate == BLEND
     choices[BLEND] = Choice(BLEND, {}, DecodeParams(), 0.5)
     assert _best(choices).candidate == "net"  # a tie goes to the member listed first
+
+
+def test_the_kept_model_is_the_best_cross_validated_of_those_not_below_a_member_in_sample() -> None:
+    choices = {
+        "net": Choice("net", {}, DecodeParams(), 0.50),
+        "lgbm": Choice("lgbm", {}, DecodeParams(), 0.70),
+        BLEND: Choice(BLEND, {}, DecodeParams(), 0.71),
+    }
+    by_model = {"net": {"score_mean": 0.9}, "lgbm": {"score_mean": 0.69}, BLEND: {"score_mean": 0.65}}
+    # the blend wins in sample but loses out of fold; the network is out of fold best but below lgbm in sample
+    assert _final(choices, by_model, ["net", "lgbm"]).candidate == "lgbm"
+    by_model[BLEND]["score_mean"] = 0.695
+    assert _final(choices, by_model, ["net", "lgbm"]).candidate == BLEND
