@@ -122,7 +122,9 @@ def lag_differences(x: np.ndarray, lag: int) -> tuple[np.ndarray, np.ndarray]:
     return (back[:, 0], fwd[:, 0]) if flat else (back, fwd)
 
 
-def rolling_stats(x: np.ndarray, window: int, stats: Sequence[str] = CONTEXT_STATS) -> np.ndarray:
+def rolling_stats(
+    x: np.ndarray, window: int, stats: Sequence[str] = CONTEXT_STATS, out: np.ndarray | None = None
+) -> np.ndarray:
     """The chosen statistics of :data:`CONTEXT_STATS` over one centred window.
 
     Parameters
@@ -134,11 +136,16 @@ def rolling_stats(x: np.ndarray, window: int, stats: Sequence[str] = CONTEXT_STA
         ``window // 2`` frames.
     stats
         Names from :data:`CONTEXT_STATS`, in the order wanted.
+    out
+        Optional array to write into (any float dtype), shaped ``(frames,
+        *column_shape, len(stats))`` where ``column_shape`` splits the columns
+        (row-major), e.g. ``(pairs, signals)``. Writing into a view of a
+        larger array saves copies.
 
     Returns
     -------
     numpy.ndarray
-        ``float64 (frames, columns, len(stats))``.
+        ``out``, or a new ``float64 (frames, columns, len(stats))``.
 
     Examples
     --------
@@ -152,16 +159,23 @@ def rolling_stats(x: np.ndarray, window: int, stats: Sequence[str] = CONTEXT_STA
     unknown = [s for s in stats if s not in CONTEXT_STATS]
     if unknown:
         raise ValueError(f"unknown statistics {unknown}; choose from {list(CONTEXT_STATS)}")
-    out: dict[str, np.ndarray] = {}
-    if {"mean", "std"} & set(stats):
-        out["mean"], out["std"] = rolling_mean_std(x, window)
-    if {"min", "max"} & set(stats):
-        out["min"], out["max"] = rolling_min_max(x, window)
-    if {"dback", "dfwd"} & set(stats):
-        out["dback"], out["dfwd"] = lag_differences(x, half)
-    if not stats:
-        return np.zeros(x.shape + (0,))
-    return np.stack([out[s] for s in stats], axis=2)
+    if out is None:
+        out = np.empty(x.shape + (len(stats),))
+    elif out.shape[0] != x.shape[0] or out.shape[-1] != len(stats) or int(np.prod(out.shape[1:-1])) != x.shape[1]:
+        raise ValueError(f"out has shape {out.shape}, expected ({x.shape[0]}, <{x.shape[1]} columns>, {len(stats)})")
+    target = out.shape[:-1]
+    position = {s: k for k, s in enumerate(stats)}
+    for group, compute in (
+        (("mean", "std"), lambda: rolling_mean_std(x, window)),
+        (("min", "max"), lambda: rolling_min_max(x, window)),
+        (("dback", "dfwd"), lambda: lag_differences(x, half)),
+    ):
+        if not set(group) & set(stats):
+            continue
+        for name, values in zip(group, compute(), strict=True):
+            if name in position:
+                out[..., position[name]] = values.reshape(target)
+    return out
 
 
 def context_names(
@@ -180,7 +194,11 @@ def context_names(
 
 
 def multiscale_context(
-    x: np.ndarray, fps: float, windows_s: Sequence[float], stats: Sequence[str] = CONTEXT_STATS
+    x: np.ndarray,
+    fps: float,
+    windows_s: Sequence[float],
+    stats: Sequence[str] = CONTEXT_STATS,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Rolling statistics of every column over several windows given in seconds.
 
@@ -195,12 +213,15 @@ def multiscale_context(
         :func:`~mabe.features.temporal.window_frames` frames).
     stats
         Names from :data:`CONTEXT_STATS`.
+    out
+        Optional array to write into, ``(frames, len(windows_s), *column_shape,
+        len(stats))`` (see :func:`rolling_stats`); returned as given.
 
     Returns
     -------
     numpy.ndarray
         ``float32 (frames, len(windows_s) * columns * len(stats))``, columns as
-        :func:`context_names` (window-major, then signal, then statistic).
+        :func:`context_names` (window-major, then signal, then statistic), or ``out``.
 
     Raises
     ------
@@ -220,10 +241,14 @@ def multiscale_context(
         raise ValueError(f"x must have shape (frames, columns), got {x.shape}")
     if any(not (np.isfinite(w) and w > 0) for w in windows_s):
         raise ValueError(f"windows must be positive seconds, got {list(windows_s)}")
-    blocks = [
-        rolling_stats(x, window_frames(w, fps), stats).reshape(x.shape[0], x.shape[1] * len(stats))
-        for w in windows_s
-    ]
-    if not blocks:
-        return np.zeros((x.shape[0], 0), dtype=np.float32)
-    return np.concatenate(blocks, axis=1).astype(np.float32)
+    n, n_windows = x.shape[0], len(windows_s)
+    if out is None:
+        buffer = np.empty((n, n_windows, x.shape[1], len(stats)), dtype=np.float32)
+        result = buffer.reshape(n, n_windows * x.shape[1] * len(stats))
+    elif out.shape[:2] != (n, n_windows):
+        raise ValueError(f"out has shape {out.shape}, expected ({n}, {n_windows}, ...)")
+    else:
+        buffer = result = out
+    for w, seconds in enumerate(windows_s):
+        rolling_stats(x, window_frames(seconds, fps), stats, out=buffer[:, w])
+    return result

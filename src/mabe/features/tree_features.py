@@ -54,11 +54,19 @@ DEFAULT_WINDOWS_S: tuple[float, ...] = (0.25, 1.0, 3.0)
 VIDEO_FEATURES: tuple[str, ...] = ("fps", "n_mice")
 """Per-video constant columns appended last."""
 
-_SIGNAL_INDEX = [PAIR_FEATURE_NAMES.index(s) for s in TREE_CONTEXT_SIGNALS]
+
+
+def _signal_index(signals: Sequence[str]) -> list[int]:
+    unknown = [s for s in signals if s not in PAIR_FEATURE_NAMES]
+    if unknown:
+        raise ValueError(f"context signals {unknown} are not pair features (see PAIR_FEATURE_NAMES)")
+    return [PAIR_FEATURE_NAMES.index(s) for s in signals]
 
 
 def tree_feature_names(
-    windows_s: Sequence[float] = DEFAULT_WINDOWS_S, stats: Sequence[str] = CONTEXT_STATS
+    windows_s: Sequence[float] = DEFAULT_WINDOWS_S,
+    stats: Sequence[str] = CONTEXT_STATS,
+    signals: Sequence[str] = TREE_CONTEXT_SIGNALS,
 ) -> list[str]:
     """Column names of :func:`build_tree_features`, in order.
 
@@ -70,7 +78,7 @@ def tree_feature_names(
     """
     return [
         *PAIR_FEATURE_NAMES,
-        *(f"ctx_{n}" for n in context_names(TREE_CONTEXT_SIGNALS, windows_s, stats)),
+        *(f"ctx_{n}" for n in context_names(signals, windows_s, stats)),
         *VIDEO_FEATURES,
     ]
 
@@ -81,13 +89,16 @@ def tree_rows(
     n_mice: int,
     windows_s: Sequence[float] = DEFAULT_WINDOWS_S,
     stats: Sequence[str] = CONTEXT_STATS,
+    signals: Sequence[str] = TREE_CONTEXT_SIGNALS,
 ) -> np.ndarray:
-    """Tree features of one pair from its pair features.
+    """Tree features from pair features, for one pair or a batch of pairs of a video.
 
     Parameters
     ----------
     pair_block
-        ``(frames, D_PAIR)`` pair features of one pair.
+        ``(frames, D_PAIR)`` pair features of one pair, or ``(pairs, frames,
+        D_PAIR)`` for several pairs of the same video (one vectorised pass,
+        much faster than one call per pair on short videos).
     fps
         Frames per second of the video.
     n_mice
@@ -95,11 +106,14 @@ def tree_rows(
     windows_s, stats
         Context windows (seconds) and statistics
         (:data:`~mabe.features.context.CONTEXT_STATS`).
+    signals
+        Pair-feature columns summarised (default :data:`TREE_CONTEXT_SIGNALS`).
 
     Returns
     -------
     numpy.ndarray
-        ``float32 (frames, len(tree_feature_names(windows_s, stats)))``, no NaN.
+        ``float32``, ``pair_block``'s shape with the last axis
+        ``len(tree_feature_names(windows_s, stats, signals))`` wide; no NaN.
 
     Examples
     --------
@@ -107,15 +121,32 @@ def tree_rows(
     >>> rows.shape == (5, len(tree_feature_names([0.5], ["mean"]))), rows[0, -2:].tolist()
     (True, [30.0, 2.0])
     """
-    pair_block = np.asarray(pair_block)
-    if pair_block.ndim != 2 or pair_block.shape[1] != len(PAIR_FEATURE_NAMES):
+    block = np.asarray(pair_block)
+    single = block.ndim == 2
+    if single:
+        block = block[None]
+    if block.ndim != 3 or block.shape[2] != len(PAIR_FEATURE_NAMES):
         raise ValueError(
-            f"pair_block must have shape (frames, {len(PAIR_FEATURE_NAMES)}), got {pair_block.shape}"
+            f"pair_block must have shape ([pairs,] frames, {len(PAIR_FEATURE_NAMES)}), got {np.shape(pair_block)}"
         )
-    n = pair_block.shape[0]
-    context = multiscale_context(pair_block[:, _SIGNAL_INDEX], fps, windows_s, stats)
-    video = np.broadcast_to(np.array([fps, n_mice], dtype=np.float32), (n, 2))
-    return np.concatenate([pair_block.astype(np.float32, copy=False), context, video], axis=1)
+    index = _signal_index(signals)
+    g, n, _ = block.shape
+    n_signals = len(index)
+    n_windows, n_stats, d_pair = len(windows_s), len(stats), block.shape[2]
+    width = d_pair + n_windows * n_signals * n_stats
+    out = np.empty((g, n, width + len(VIDEO_FEATURES)), dtype=np.float32)
+    out[:, :, :d_pair] = block
+    out[:, :, width:] = (fps, n_mice)
+    # every pair's signals side by side: one multiscale_context call for the batch, written
+    # straight into the output (splitting the last axis of a slice is always a view)
+    columns = block[:, :, index].transpose(1, 0, 2).reshape(n, g * n_signals)
+    view = out[:, :, d_pair:width].reshape(g, n, n_windows, n_signals, n_stats).transpose(1, 2, 0, 3, 4)
+    multiscale_context(columns, fps, windows_s, stats, out=view)
+    return out[0] if single else out
+
+
+BATCH_ROWS = 100_000
+""":func:`iter_tree_features` computes the context of this many (pair, frame) rows at a time."""
 
 
 def iter_tree_features(
@@ -124,11 +155,20 @@ def iter_tree_features(
     pairs: Sequence[tuple[int, int]],
     windows_s: Sequence[float] = DEFAULT_WINDOWS_S,
     stats: Sequence[str] = CONTEXT_STATS,
+    signals: Sequence[str] = TREE_CONTEXT_SIGNALS,
 ) -> Iterator[np.ndarray]:
-    """Tree features of each pair in turn, ``float32 (frames, D)`` (one pair's rows in memory)."""
+    """Tree features of each pair in turn, ``float32 (frames, D)``.
+
+    Pairs are processed in batches of about :data:`BATCH_ROWS` rows, so
+    short videos are fast and long ones hold few pairs' context at once.
+    """
     base = build_pair_features(pose, meta, list(pairs))
-    for p in range(len(pairs)):
-        yield tree_rows(base[p], float(meta.fps), pose.n_mice, windows_s, stats)
+    per_batch = max(1, BATCH_ROWS // max(pose.n_frames, 1))
+    for start in range(0, len(pairs), per_batch):
+        batch = tree_rows(
+            base[start : start + per_batch], float(meta.fps), pose.n_mice, windows_s, stats, signals
+        )
+        yield from batch
 
 
 def build_tree_features(
@@ -137,6 +177,7 @@ def build_tree_features(
     pairs: Sequence[tuple[int, int]],
     windows_s: Sequence[float] = DEFAULT_WINDOWS_S,
     stats: Sequence[str] = CONTEXT_STATS,
+    signals: Sequence[str] = TREE_CONTEXT_SIGNALS,
 ) -> np.ndarray:
     """Tree features of a video for the given (agent_id, target_id) pairs, at native frames.
 
@@ -146,13 +187,13 @@ def build_tree_features(
         The video (any body parts, any fps).
     pairs
         ``(agent_id, target_id)``, 1-based; ``agent == target`` for self pairs.
-    windows_s, stats
+    windows_s, stats, signals
         See :func:`tree_rows`.
 
     Returns
     -------
     numpy.ndarray
-        ``float32 (len(pairs), frames, len(tree_feature_names(windows_s, stats)))``.
+        ``float32 (len(pairs), frames, len(tree_feature_names(windows_s, stats, signals)))``.
 
     Examples
     --------
@@ -162,8 +203,8 @@ def build_tree_features(
     >>> build_tree_features(pose, meta, [(1, 2), (2, 2)], [1.0], ["mean"]).shape[:2]
     (2, 30)
     """
-    width = len(tree_feature_names(windows_s, stats))
+    width = len(tree_feature_names(windows_s, stats, signals))
     out = np.empty((len(pairs), pose.n_frames, width), dtype=np.float32)
-    for p, rows in enumerate(iter_tree_features(pose, meta, pairs, windows_s, stats)):
+    for p, rows in enumerate(iter_tree_features(pose, meta, pairs, windows_s, stats, signals)):
         out[p] = rows
     return out

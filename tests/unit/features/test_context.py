@@ -132,3 +132,26 @@ def test_tree_rows_context_columns_summarise_their_signal() -> None:
     assert rows[5, names.index("dist_centroid")] == 5.0 and rows[5, names.index("n_mice")] == 3.0
     with pytest.raises(ValueError, match="pair_block"):
         tree_rows(np.zeros((5, 3)), 10.0, 2)
+    with pytest.raises(ValueError, match="not pair features"):
+        tree_rows(block, 10.0, 3, [1.0], ["max"], signals=["a_speed", "tail_wag"])
+    few = tree_rows(block, 10.0, 3, [1.0], ["max"], signals=["dist_centroid"])
+    assert few.shape == (20, len(PAIR_FEATURE_NAMES) + 1 + 2) and few[5, len(PAIR_FEATURE_NAMES)] == 10.0
+
+
+def test_tree_rows_of_a_batch_equal_rows_of_each_pair(rng: np.random.Generator) -> None:
+    block = rng.normal(size=(3, 40, len(PAIR_FEATURE_NAMES))).astype(np.float32)
+    batch = tree_rows(block, 25.0, 3, [0.2, 1.0])
+    assert batch.shape == (3, 40, len(tree_feature_names([0.2, 1.0])))
+    for p in range(3):
+        np.testing.assert_array_equal(batch[p], tree_rows(block[p], 25.0, 3, [0.2, 1.0]))
+
+
+def test_iter_tree_features_does_not_depend_on_the_batch_size(walking_pose, make_meta, monkeypatch) -> None:
+    from mabe.features import tree_features
+
+    parts = ("nose", "body_center", "tail_base")
+    pose, meta = walking_pose(n_frames=50, n_mice=3, body_parts=parts), make_meta(parts, n_mice=3)
+    pairs = [(a, t) for a in (1, 2, 3) for t in (1, 2, 3)]
+    whole = build_tree_features(pose, meta, pairs, [0.5])
+    monkeypatch.setattr(tree_features, "BATCH_ROWS", 120)  # two pairs per batch
+    np.testing.assert_array_equal(np.stack(list(tree_features.iter_tree_features(pose, meta, pairs, [0.5]))), whole)

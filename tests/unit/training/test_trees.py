@@ -86,6 +86,23 @@ def test_predict_video_shape_pairs_and_order(fitted) -> None:
     assert predictor.predict_video(short).probs.shape == (5, len(pred.pairs), len(pred.actions))
 
 
+def test_predict_video_pairs_line_up_with_their_features(fitted, monkeypatch) -> None:
+    from mabe.features.tree_features import build_tree_features
+    from mabe.training import trees
+
+    ds, out, _, _ = fitted
+    predictor = load_trees(out)
+    video = ds.load_video(ds.metas("test")[1])
+    batched = predictor.predict_video(video)
+    monkeypatch.setattr(trees, "PREDICT_ROWS", 1)  # one pair per LightGBM call
+    np.testing.assert_array_equal(predictor.predict_video(video).probs, batched.probs)
+    s = predictor.settings
+    feats = build_tree_features(video.pose, video.meta, batched.pairs, *s.feature_args())
+    for p in (0, len(batched.pairs) - 1):
+        expected = predictor.model.predict_proba(feats[p], video.meta.lab_id)
+        np.testing.assert_array_equal(batched.probs[:, p], expected)
+
+
 def test_second_fit_reads_the_cache_and_gives_the_same_model(fitted, tmp_path: Path) -> None:
     ds, out, summary, cache = fitted
     assert summary["cache"]["builds"] == 4 and summary["cache"]["hits"] == 0
@@ -114,6 +131,8 @@ def test_training_rows_follow_the_whitelist_and_stride(tiny_data: Path) -> None:
     dense = [intervals_to_dense(b, video.n_frames, len(actions)) for b in pair_intervals(video.annotations, pairs, actions)]
     np.testing.assert_array_equal(rows["y"], np.stack(dense)[rows["pair"], rows["frame"]])
     assert rows["y"][rows["use"]].sum() > 0
+    capped = training_rows(video, actions, settings.model_copy(update={"max_frames_per_video": 50}))
+    assert len(np.unique(capped["frame"])) <= 50 < len(np.unique(rows["frame"]))
     fewer = training_rows(video, actions, settings.model_copy(update={"negative_rate": 0.2}))
     assert fewer["y"][fewer["use"]].sum() == rows["y"][rows["use"]].sum()  # every positive kept
     assert fewer["use"].sum() < 0.5 * rows["use"].sum()
@@ -133,3 +152,5 @@ def test_bad_inputs(tiny_data: Path, tmp_path: Path) -> None:
         TreeSettings(negative_rate=0.0)
     with pytest.raises(ValueError, match="unknown context"):
         TreeSettings(context_stats=("median",))
+    with pytest.raises(ValueError, match="not pair features"):
+        TreeSettings(context_signals=("a_speed", "tail_wag"))
