@@ -252,7 +252,7 @@ def test_ignored_rows_are_counted_by_reason_on_stderr_and_in_json(run_cli, small
     assert "score: 1.000000" in result.out  # none of them changes the score
     line = _warning(result)
     assert f"6 of {len(truth) + 6} rows ignored" in line
-    assert "3 video not in the solution" in line and "2 agent,target,action not in" in line
+    assert "3 video not among the labelled videos" in line and "2 agent,target,action not in" in line
     assert "1 zero length" in line and "mouseN" not in line
     result = run_cli("score", "--data", small_dataset, "--submission", path, "--json")
     assert result.code == 0, result.err

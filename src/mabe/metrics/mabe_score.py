@@ -6,8 +6,8 @@ per action, true positives, false positives and false negatives are pooled
 over the lab's videos and (agent, target) pairs; the lab's score is the mean
 F-beta over its actions and the final score is the mean over labs.
 
-This module never materialises frames. Every ``(video, agent, target,
-action)`` key gets an integer code and each interval is placed on one long
+Frames are never materialised (:mod:`mabe.metrics.intervals`). Every
+``(video, agent, target, action)`` key gets an integer code and each interval is placed on one long
 number line at ``code * span + frame``, with ``span`` larger than any frame
 range, so that intervals of different keys can never touch. Unions are then
 one sort plus a cumulative maximum, and intersections one pair of
@@ -65,7 +65,7 @@ KEY_COLUMNS: tuple[str, ...] = ("video_id", "agent_id", "target_id", "action")
 _SCORED_SUBMISSION_COLUMNS = tuple(c for c in SUBMISSION_COLUMNS if c != "row_id")
 
 IGNORED_REASONS: dict[str, str] = {
-    "unknown_video": "video not in the solution",
+    "unknown_video": "video not among the labelled videos",
     "bad_mouse_id": "agent/target not in the mouseN form",
     "not_whitelisted": "agent,target,action not in the video's behaviors_labeled",
     "zero_length": "zero length (covers no frame)",

@@ -319,11 +319,10 @@ def _lab_score(solution: pd.DataFrame, parts: list[pd.DataFrame]) -> float:
     """MABe score of predicted rows on one lab's training solution (0 if nothing to score)."""
     if solution.empty or not parts:
         return 0.0
-    sub = pd.concat(parts, ignore_index=True)
+    sub = assemble_submission(parts, check=False)
     sub = sub[sub["video_id"].isin(solution["video_id"].unique())]
     if sub.empty:
         return 0.0
-    sub.insert(0, "row_id", range(len(sub)))
     return float(score_report(solution, sub).score)
 
 

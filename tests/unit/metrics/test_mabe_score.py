@@ -8,6 +8,8 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mabe.data.schema import parse_behaviors_labeled
 from mabe.errors import InvalidSubmission
@@ -442,9 +444,6 @@ def test_ignored_rows_are_counted_once_under_their_first_reason():
 
 
 # --------------------------------------------------------------------------- hypothesis
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 TRIPLES = [("mouse1", "mouse2", "attack"), ("mouse1", "mouse2", "sniff"),
            ("mouse2", "mouse1", "attack"), ("mouse1", "self", "rear"), ("mouse2", "self", "rear")]
