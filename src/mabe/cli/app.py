@@ -60,7 +60,9 @@ def _register() -> None:
         demo_cmd,
         evaluate_cmd,
         info_cmd,
+        plot_cmd,
         predict_cmd,
+        report_cmd,
         score_cmd,
         synth_cmd,
         train_cmd,
@@ -77,6 +79,12 @@ def _register() -> None:
     app.command("predict")(predict_cmd.predict)
     app.command("score")(score_cmd.score)
     app.command("demo")(demo_cmd.demo)
+    from mabe.cli import export_cmd, import_cmd  # issue 8: import / export for review
+
+    app.command("import")(import_cmd.import_)
+    app.command("export")(export_cmd.export)
+    app.command("report")(report_cmd.report)
+    app.add_typer(plot_cmd.app, name="plot")
 
 
 _register()

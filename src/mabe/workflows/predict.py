@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,13 @@ from mabe.data.types import VideoMeta
 from mabe.decode import DecodeParams, VideoProbs, decode_video, seed4_to_pair_probs
 from mabe.errors import MabeError
 from mabe.progress import track
+from mabe.workflows.whitelist import (
+    check_requested_actions,
+    decoding_whitelist,
+    model_whitelist,
+    run_actions,
+    seed4_actions,
+)
 
 DECODE_FILE = "decode.json"
 """Tuned decoding parameters inside a run directory."""
@@ -35,14 +43,20 @@ def to_video_probs(meta: VideoMeta, prediction, seed4_groups=None) -> VideoProbs
     ``actions`` models give ``(F, P, A)`` directly. ``seed4`` models give
     ``(F, 4)`` class probabilities; they are spread over every ordered pair and
     the video's whitelisted actions by :func:`mabe.decode.seed4_to_pair_probs`
-    (a coarse fallback: within a class group the first whitelisted action wins).
+    (a coarse fallback: within a class group the first whitelisted action wins);
+    a video without whitelist gets every member action of the groups.
+
+    ``whitelist`` stays the video's ``behaviors_labeled`` (empty for a new
+    recording); :func:`predict_split_report` opens it when decoding.
     """
     whitelist = set(meta.behaviors_labeled)
     if prediction.label_scheme == "seed4":
         n_mice = meta.n_mice
         pairs = [(a, t) for a in range(1, n_mice + 1) for t in range(1, n_mice + 1)]
-        actions = sorted({action for _, _, action in whitelist})
-        probs = seed4_to_pair_probs(prediction.probs, pairs, actions, whitelist, seed4_groups)
+        # a new recording (no whitelist) gets every member action of the groups
+        actions = sorted({action for _, _, action in whitelist}) or seed4_actions(seed4_groups)
+        spread = whitelist or model_whitelist(pairs, actions)
+        probs = seed4_to_pair_probs(prediction.probs, pairs, actions, spread, seed4_groups)
     else:
         pairs, actions, probs = list(prediction.pairs), list(prediction.actions), prediction.probs
     return VideoProbs(
@@ -83,27 +97,83 @@ def iter_video_probs(
 
 
 def predict_split(
-    run_dir: str | Path, data_dir: str | Path, split: str = "test", which: str = "best"
+    run_dir: str | Path,
+    data_dir: str | Path,
+    split: str = "test",
+    which: str = "best",
+    actions: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Decode every video of ``split`` into a submission table (checked, with ``row_id``).
 
-    Videos whose ``behaviors_labeled`` is empty get no rows: nothing they
-    contain could be scored.
+    The submission of :func:`predict_split_report`; see there.
+    """
+    return predict_split_report(run_dir, data_dir, split, which, actions).table
+
+
+def predict_split_report(
+    run_dir: str | Path,
+    data_dir: str | Path,
+    split: str = "test",
+    which: str = "best",
+    actions: Sequence[str] | None = None,
+) -> SplitPrediction:
+    """Decode every video of ``split`` with the run's decoding parameters.
+
+    A labelled video is decoded on its ``behaviors_labeled`` triples. A video
+    whose ``behaviors_labeled`` is empty (a new recording) is decoded on every
+    action the model predicts, for every ordered pair of its mice (self
+    actions on self pairs only, see
+    :func:`mabe.workflows.whitelist.model_whitelist`).
+
+    Parameters
+    ----------
+    run_dir, data_dir, split, which
+        The trained run, the dataset, the split and the checkpoint.
+    actions
+        Decode only these actions (``None``: all).
 
     Raises
     ------
     MabeError
-        If the split does not exist; :class:`~mabe.errors.InvalidSubmission` if
-        the decoded table breaks a submission rule (a bug, never expected).
+        If the split does not exist or ``actions`` names an action the model
+        does not predict; :class:`~mabe.errors.InvalidSubmission` if the
+        decoded table breaks a submission rule (a bug, never expected).
     """
     dataset = MabeDataset(data_dir)
     if split not in dataset.splits():
         raise MabeError(f"{data_dir}: no {split}.csv, so there is no '{split}' split to predict")
+    check_requested_actions(actions, run_actions(run_dir), run_dir)
     params = load_decode_params(run_dir)
-    parts = []
-    metas = [m for m in dataset.metas(split) if m.behaviors_labeled]
+    parts, rows = [], []
+    metas = dataset.metas(split)
     for vp in iter_video_probs(run_dir, dataset, metas, which, f"predicting {split}"):
-        parts.append(
-            decode_video(vp.probs, vp.pairs, vp.actions, vp.whitelist, params, vp.lab_id, vp.video_id)
-        )
-    return assemble_submission(parts)
+        whitelist = decoding_whitelist(vp.whitelist, vp.pairs, vp.actions, actions)
+        part = decode_video(vp.probs, vp.pairs, vp.actions, whitelist, params, vp.lab_id, vp.video_id)
+        parts.append(part)
+        rows.append((vp.video_id, vp.lab_id, int(vp.probs.shape[0]), bool(vp.whitelist), len(part)))
+    table = assemble_submission(parts)
+    videos = pd.DataFrame(rows, columns=["video_id", "lab_id", "n_frames", "labelled", "n_intervals"])
+    return SplitPrediction(table=table, videos=videos)
+
+
+@dataclass
+class SplitPrediction:
+    """A decoded split and what happened per video.
+
+    Attributes
+    ----------
+    table
+        The checked submission (with ``row_id``).
+    videos
+        One row per predicted video: ``video_id, lab_id, n_frames, labelled``
+        (False: ``behaviors_labeled`` was empty, every model action was
+        predicted), ``n_intervals``.
+    """
+
+    table: pd.DataFrame
+    videos: pd.DataFrame
+
+    @property
+    def empty_videos(self) -> list:
+        """Ids of the videos that yielded no interval."""
+        return self.videos.loc[self.videos["n_intervals"] == 0, "video_id"].tolist()

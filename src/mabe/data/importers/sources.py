@@ -1,0 +1,99 @@
+"""``DATA/sources.csv``: where every imported video came from.
+
+One row per imported video: the source pose file (absolute path, size and the
+sha256 of its first MiB, or of the whole file when smaller), the software it
+was read as, which frames of it the video holds (a recording may be cut into
+several videos), the individual names and their mouse ids. Export uses it to
+name mice and times as the user knows them; import uses the fingerprint to
+refuse the same file twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from mabe.errors import DataError
+
+SOURCES_FILE = "sources.csv"
+
+SOURCE_COLUMNS: tuple[str, ...] = (
+    "video_id",
+    "lab_id",
+    "split",
+    "source_file",
+    "source_size",
+    "source_sha256",
+    "sha256_of",
+    "source_software",
+    "fps",
+    "first_frame",
+    "n_frames",
+    "individuals",
+    "mouse_ids",
+)
+"""Columns of ``sources.csv``. ``sha256_of`` is ``"first MiB"`` or ``"whole file"``;
+``first_frame`` is the recording's frame that is the video's frame 0;
+``individuals`` a JSON list in file order; ``mouse_ids`` a JSON object name -> id."""
+
+FINGERPRINT_BYTES = 1 << 20
+
+
+def fingerprint(path: Path) -> tuple[int, str, str]:
+    """``(size, sha256 hex, what was hashed)`` of a file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
+    >>> _ = p.write_bytes(b"abc")
+    >>> fingerprint(p)[0], fingerprint(p)[2]
+    (3, 'whole file')
+    """
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        digest = hashlib.sha256(handle.read(FINGERPRINT_BYTES)).hexdigest()
+    return size, digest, "whole file" if size <= FINGERPRINT_BYTES else "first MiB"
+
+
+def sources_path(root: Path) -> Path:
+    return Path(root) / SOURCES_FILE
+
+
+def read_sources(root: str | Path) -> pd.DataFrame:
+    """The sources table of a dataset; empty (with the columns) when there is none.
+
+    Raises
+    ------
+    DataError
+        If the file exists but is not readable or lacks columns.
+    """
+    path = sources_path(Path(root))
+    if not path.is_file():
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in SOURCE_COLUMNS})
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except Exception as exc:  # noqa: BLE001
+        raise DataError(
+            path, f"not a readable CSV file ({' '.join(str(exc).split())})"
+        ) from None
+    missing = [c for c in SOURCE_COLUMNS if c not in table.columns]
+    if missing:
+        raise DataError(path, f"missing column(s) {', '.join(missing)}")
+    return table
+
+
+def source_of(sources: pd.DataFrame, video_id: int) -> dict[str, object] | None:
+    """The parsed source row of one video (``individuals`` list, ints), or ``None``."""
+    hits = sources[sources["video_id"].astype(str) == str(int(video_id))]
+    if hits.empty:
+        return None
+    row: dict[str, object] = dict(hits.iloc[0])
+    row["individuals"] = json.loads(str(row["individuals"]) or "[]")
+    row["first_frame"] = int(str(row["first_frame"]))
+    row["n_frames"] = int(str(row["n_frames"]))
+    row["fps"] = float(str(row["fps"]))
+    return row
