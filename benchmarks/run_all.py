@@ -95,6 +95,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "startup": Benchmark("bench_startup", ["--json"], ["--json", "--quick"]),
     "predict": Benchmark("bench_predict", ["--json"], ["--json", "--quick"]),
     "gpu": Benchmark("bench_gpu", ["--json"], ["--json", "--repeats", "2", "--batch-size", "16"]),
+    "quality": Benchmark("bench_quality", ["--json"], ["--json", "--quick", "--folds", "3"]),
 }
 
 

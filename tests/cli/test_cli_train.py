@@ -219,10 +219,10 @@ def test_train_v5_seed4_small_then_predict(run_cli, small_dataset, tmp_path):
     assert_valid_submission(sub, small_dataset)
 
 
-def test_train_without_config_uses_the_recommended_default(run_cli, small_dataset, tmp_path):
+def test_train_config_recommended_is_the_single_recommended_network(run_cli, small_dataset, tmp_path):
     run = tmp_path / "default"
     result = run_cli(
-        "train", "--data", small_dataset, "--out", run,
+        "train", "--data", small_dataset, "--out", run, "--config", "recommended",
         "--set", "epochs=1", "--set", "save_freq=1", "--set", "conv_channels=[8]", *TINY,
     )
     assert result.code == 0, result.err

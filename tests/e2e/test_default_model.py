@@ -129,3 +129,26 @@ def test_default_model_trains_and_predicts_on_odd_data(odd_dataset: Path, tmp_pa
     report = score_report(solution, submission)
     assert 0.0 <= report.score <= 1.0
     assert math.isfinite(score_report(solution, prior_baseline(odd_dataset, "test")).score)
+
+
+def test_default_ensemble_trains_and_predicts_on_odd_data(odd_dataset: Path, tmp_path: Path) -> None:
+    """`mabe train` without --config (trees + network, cross-fitted) on the same awkward data."""
+    from mabe.metrics import check_submission
+    from mabe.workflows.oof import oof_videos
+    from mabe.workflows.predict import predict_split
+    from mabe.workflows.train import train_ensemble
+
+    run = tmp_path / "ensemble"
+    quick = [*QUICK, "lgbm.n_estimators=10", "lgbm.num_leaves=7"]
+    result = train_ensemble(odd_dataset, run, overrides=quick, folds=2)
+    train_ids = sorted(m.video_id for m in MabeDataset(odd_dataset).metas("train") if m.behaviors_labeled)
+    assert oof_videos(run, "network") == oof_videos(run, "lgbm") == train_ids
+    assert math.isfinite(result["score_mean"]) and result["budget"]["budget_minutes"] is None
+
+    submission = predict_split(run, odd_dataset, "test")
+    check_submission(submission)
+    ds = MabeDataset(odd_dataset)
+    metas = {m.video_id: m for m in ds.metas("test")}
+    for row in submission.itertuples():
+        assert (row.agent_id, row.target_id, row.action) in set(metas[row.video_id].behaviors_labeled)
+        assert 0 <= row.start_frame < row.stop_frame <= ds.load_pose(metas[row.video_id]).n_frames

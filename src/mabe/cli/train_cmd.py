@@ -12,31 +12,73 @@ def train(
     data: Path = typer.Option(..., "--data", help="Dataset directory (overrides data_dir)."),
     out: Path = typer.Option(..., "--out", help="Run directory (overrides checkpoint_dir)."),
     config: Path | None = typer.Option(
-        None, "--config", help="YAML config; default: the recommended config for this data."
+        None,
+        "--config",
+        help="YAML config (or v5, v6, demo, actions, recommended) for one network; "
+        "default: the cross-fitted ensemble of trees and a network.",
     ),
     overrides: list[str] = typer.Option(
-        [], "--set", help="Override a config key: --set epochs=5 (repeatable)."
+        [], "--set", help="Override a config key: --set epochs=5 (repeatable; lgbm.KEY=V for the ensemble's trees)."
     ),
     resume: bool = typer.Option(False, "--resume", help="Continue a killed run from its last checkpoint."),
     tune: bool = typer.Option(
-        True, "--tune/--no-tune", help="Tune decoding thresholds on the validation videos afterwards."
+        True, "--tune/--no-tune", help="Tune decoding thresholds on the validation videos afterwards (one network)."
+    ),
+    folds: int = typer.Option(5, "--folds", min=2, help="Folds of the default ensemble (before --budget)."),
+    budget: float | None = typer.Option(
+        None, "--budget", min=0.1,
+        help="Minutes the default ensemble may take (estimated): fewer folds, epochs and trees, "
+        "or the network dropped, until it fits.",
     ),
 ) -> None:
     """Train a model; write config, checkpoints, per-epoch metrics and a summary into RUN.
 
+    Without --config: cross-fit LightGBM trees and a sequence network over 5 folds,
+    blend them per action on out-of-fold probabilities, tune decoding on every
+    training video, and keep the fold models as the ensemble mabe predict uses.
+
     Ctrl-C stops training after the last complete epoch's checkpoint, prints
     the command that resumes it and exits 130.
     """
+    from mabe.errors import MabeError
     from mabe.training.run import TrainingInterrupted
-    from mabe.workflows.train import train_run
 
     try:
+        if config is None:
+            _train_ensemble(data, out, overrides, resume, budget, folds)
+            return
+        if budget is not None:
+            raise MabeError("--budget applies to the default ensemble; leave out --config or --budget")
+        from mabe.workflows.train import train_run
+
         train_run(data=data, out=out, config_path=config, overrides=overrides, resume=resume, tune=tune)
     except TrainingInterrupted as exc:
         command = resume_command(data, out, config, overrides, tune)
         if exc.epochs_saved == 0:
             raise TrainingInterrupted(f"{exc}; nothing to keep, start again with: {command}") from None
         raise TrainingInterrupted(f"{exc}; resume with: {command} --resume", exc.epochs_saved) from None
+
+
+def _train_ensemble(
+    data: Path, out: Path, overrides: list[str], resume: bool, budget: float | None, folds: int | None
+) -> None:
+    """The default path of ``mabe train``: the cross-fitted ensemble, then its scores."""
+    from mabe.cli.cv_cmd import print_cv
+    from mabe.workflows.train import train_ensemble
+
+    result = train_ensemble(
+        data=data, out=out, overrides=overrides, resume=resume, budget_minutes=budget, folds=folds
+    )
+    print_cv(result)
+    plan = result["budget"]
+    if plan["budget_minutes"] is not None:
+        shrunk = ", ".join(plan["steps"]) or "nothing shrunk"
+        fits = "" if plan["fits"] else " (does not fit: smallest plan used)"
+        typer.echo(
+            f"budget {plan['budget_minutes']:g} min: estimated {plan['estimate_minutes']:.1f} min with "
+            f"{plan['folds']} folds of {', '.join(plan['members'])} ({shrunk}){fits}"
+        )
+    typer.echo(f"ensemble run written to {out}; took {result['wall_time_sec']:.0f} s")
 
 
 def resume_command(data: Path, out: Path, config: Path | None, overrides: list[str], tune: bool) -> str:

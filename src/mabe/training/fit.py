@@ -221,6 +221,7 @@ def fit(
     callbacks: list[Any] | None = None,
     progress_bar: bool | None = None,
     user_keys: set[str] | None = None,
+    split: tuple[list[int], list[int]] | None = None,
 ) -> dict[str, Any]:
     """Train the configured model and write the run directory.
 
@@ -243,6 +244,9 @@ def fit(
     user_keys
         Keys the user set explicitly (``--set``, ``--config``); on resume only
         those are reported as ignored. Default: every key set on ``config``.
+    split
+        ``(train_ids, val_ids)``: train and validate on exactly these videos
+        instead of the config's own split (see :func:`~mabe.training.prepare.prepare`).
 
     Returns
     -------
@@ -301,7 +305,7 @@ def _fit(
     import lightning as L
 
     L.seed_everything(config.seed, workers=True, verbose=False)
-    prepared = prepare(config)
+    prepared = prepare(config, split=split)
     config = prepared.config
     index = None
     if _is_rank_zero():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from mabe.metrics.frame import frame_metrics, multilabel_frame_metrics
 from mabe.training.datamodule import SampleStore, window_index
 from mabe.training.labels import action_vocabulary
 from mabe.training.samples import VideoSample, build_sample, feature_width, resolve_input_dim
-from mabe.training.split import split_videos
+from mabe.training.split import explicit_split, split_videos
 
 
 @dataclass
@@ -133,14 +134,21 @@ def _store(dataset: MabeDataset, metas: list[VideoMeta], config: Config, input_d
     return SampleStore(loader, len(metas), max_bytes, description=f"preparing {what} videos")
 
 
-def prepare(config: Config) -> Prepared:
+def prepare(config: Config, split: tuple[Sequence[int], Sequence[int]] | None = None) -> Prepared:
     """Open the data, split it, fix vocabulary and dimensions, and build the sample stores.
 
     The returned ``config`` has ``input_dim``, ``num_classes`` and ``data_dir`` resolved.
+    ``split`` = ``(train_ids, val_ids)`` replaces the config's own split
+    (``val_fraction``, ``split_by``) by explicit video ids; the vocabulary
+    still comes from every labelled training video, so models trained on
+    different folds share it.
     """
     dataset = open_dataset(config)
     metas = labelled_metas(dataset, "train")
-    train_metas, val_metas = split_videos(metas, config.val_fraction, config.split_by, config.seed)
+    if split is None:
+        train_metas, val_metas = split_videos(metas, config.val_fraction, config.split_by, config.seed)
+    else:
+        train_metas, val_metas = explicit_split(metas, *split)
     val_is_train = not val_metas
     # the vocabulary covers every labelled training-split video, validation ones included,
     # so it does not depend on the split

@@ -90,3 +90,40 @@ def _val_labs(metas: list[VideoMeta], fraction: float, rng: np.random.Generator)
             break
         held.append(lab)
     return {m.key for m in metas if m.lab_id in held}
+
+
+def explicit_split(
+    metas: Sequence[VideoMeta], train_ids: Sequence[int], val_ids: Sequence[int]
+) -> tuple[list[VideoMeta], list[VideoMeta]]:
+    """The videos of ``metas`` with the given ids, as ``(train, val)`` (in input order).
+
+    Used by cross-fitting, which decides itself which videos a model may see.
+    Videos of ``metas`` in neither list are left out.
+
+    Raises
+    ------
+    ConfigError
+        If the lists share a video, ``train_ids`` is empty, or an id is not
+        among ``metas`` (the labelled training videos).
+
+    Examples
+    --------
+    >>> from mabe.data.types import VideoMeta
+    >>> metas = [VideoMeta("train", "A", i, 30.0, 2, ("nose",), ()) for i in range(4)]
+    >>> train, val = explicit_split(metas, [0, 2], [3])
+    >>> [m.video_id for m in train], [m.video_id for m in val]
+    ([0, 2], [3])
+    """
+    train_set, val_set = {int(v) for v in train_ids}, {int(v) for v in val_ids}
+    if not train_set:
+        raise ConfigError("an explicit split needs at least one training video")
+    both = train_set & val_set
+    if both:
+        raise ConfigError(f"videos {sorted(both)[:5]} are on both sides of the explicit split")
+    known = {int(m.video_id) for m in metas}
+    unknown = (train_set | val_set) - known
+    if unknown:
+        raise ConfigError(f"videos {sorted(unknown)[:5]} of the explicit split are not labelled training videos")
+    train = [m for m in metas if int(m.video_id) in train_set]
+    val = [m for m in metas if int(m.video_id) in val_set]
+    return train, val

@@ -78,7 +78,16 @@ def iter_video_probs(
     which: str = "best",
     description: str = "predicting",
 ) -> Iterator[VideoProbs]:
-    """Run a trained model over videos one at a time (flat memory), yielding their probabilities."""
+    """Run a trained model over videos one at a time (flat memory), yielding their probabilities.
+
+    An ensemble run (``RUN/ensemble.json``) yields its blended probabilities
+    (``which`` does not apply to it).
+    """
+    from mabe.workflows.ensemble import is_ensemble_run, iter_ensemble_probs
+
+    if is_ensemble_run(run_dir):
+        yield from iter_ensemble_probs(run_dir, dataset, metas, description)
+        return
     from mabe.training.inference import load_trained, predict_video
 
     model, config, run_info = load_trained(run_dir, which)

@@ -53,6 +53,10 @@ def tune_run(
     holds a placeholder row for each): what is decoded there is a false
     positive, so tuning cannot drift towards predicting everything.
     """
+    from mabe.workflows.ensemble import is_ensemble_run
+
+    if is_ensemble_run(run_dir):
+        return tune_ensemble(run_dir, data_dir)
     dataset = MabeDataset(data_dir)
     val_ids, on_train = validation_videos(run_dir)
     metas = [m for m in dataset.metas("train") if m.video_id in set(val_ids) and m.behaviors_labeled]
@@ -72,3 +76,36 @@ def tune_run(
     tuned_score = evaluate_decoding(videos, solution, params)
     params.save(decode_params_path(run_dir))
     return TuneResult(len(videos), default_score, tuned_score, on_train, params)
+
+
+def tune_ensemble(run_dir: str | Path, data_dir: str | Path) -> TuneResult:
+    """Tune an ensemble run's decoding on the blended out-of-fold probabilities of all its training videos.
+
+    The out-of-fold files under ``RUN/oof/`` are read back, so nothing is
+    predicted again; the result replaces ``RUN/decode.json``.
+    """
+    from mabe.workflows.cv_scores import candidate_probs
+    from mabe.workflows.ensemble import EnsembleRecord
+    from mabe.workflows.oof import load_oof, oof_path
+
+    record = EnsembleRecord.load(run_dir)
+    dataset = MabeDataset(data_dir)
+    ids = sorted(v for fold in record.folds for v in fold)
+    members = [m.name for m in record.active_members()]
+    oof = {}
+    for name in members:
+        paths = [oof_path(run_dir, name, v) for v in ids]
+        missing = [p for p in paths if not p.is_file()]
+        if missing:
+            raise MabeError(f"{missing[0]}: out-of-fold probabilities missing; the ensemble run is incomplete")
+        oof[name] = {v: load_oof(p)[0] for v, p in zip(ids, paths)}
+    videos = candidate_probs(oof, ids, record.weights)
+    solution = dataset.solution("train", progress=False)
+    solution = solution[solution["video_id"].astype(str).isin({str(v) for v in ids})]
+    if solution.empty:
+        raise MabeError(f"{data_dir}: the ensemble's training videos have no annotations to tune on")
+    default_score = evaluate_decoding(videos, solution, DecodeParams())
+    params = tune_decoding(videos, solution)
+    tuned_score = evaluate_decoding(videos, solution, params)
+    params.save(decode_params_path(run_dir))
+    return TuneResult(len(videos), default_score, tuned_score, False, params)

@@ -43,3 +43,15 @@ def test_no_bout_anywhere_is_a_clear_error(tiny_data: Path, tmp_path: Path) -> N
     _copy_without_bouts(tiny_data, data, {m.key for m in MabeDataset(tiny_data).metas("train")})
     with pytest.raises(DataError, match="nothing to learn"):
         prepare(recommended_config(data))
+
+
+def test_explicit_split_replaces_the_configs_split(tiny_data: Path) -> None:
+    config = recommended_config(tiny_data, ["val_fraction=0.5"])
+    ids = [m.video_id for m in labelled_metas(MabeDataset(tiny_data))]
+    own_train, _ = split_videos(labelled_metas(MabeDataset(tiny_data)), 0.5, "video", config.seed)
+    train_ids = [i for i in ids if i not in {m.video_id for m in own_train}][:2]
+    prepared = prepare(config, split=(train_ids, []))
+    assert [m.video_id for m in prepared.train_metas] == train_ids
+    assert prepared.val_is_train
+    # the vocabulary stays that of every labelled video, whatever the split
+    assert prepared.actions == prepare(config).actions

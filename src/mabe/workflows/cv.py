@@ -1,0 +1,296 @@
+"""Cross-fitting (``mabe cv`` and the default ``mabe train``): fold models, out-of-fold probabilities, scores.
+
+For each of K folds (grouped by video or by lab, :func:`mabe.training.folds.make_folds`)
+every member is trained on the other folds (early stopping / best checkpoint
+on a seeded inner split of those folds, never on fold ``k``), then predicts
+fold ``k``'s videos one at a time into ``RUN/oof/``. The out-of-fold
+probabilities then give honest fold scores (:mod:`mabe.workflows.cv_scores`),
+per-action blend weights, and decoding tuned on every training video.
+
+The run directory is an ensemble run (layout in :mod:`mabe.workflows.ensemble`)::
+
+    RUN/cv_plan.json               folds and member settings (a rerun with --resume continues it)
+    RUN/members/<name>/fold<k>/    fold models
+    RUN/oof/<name>/<video_id>.npz  out-of-fold probabilities
+    RUN/cv.json                    scores
+    RUN/candidates.json            every candidate's weights and decoding tuned on all out-of-fold videos
+    RUN/decode.json, RUN/ensemble.json, RUN/summary.json (last: the run is finished)
+
+Workflows return data; only :mod:`mabe.cli.cv_cmd` prints.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from mabe.config import load_config, recommended_config
+from mabe.data.io import MabeDataset
+from mabe.errors import ConfigError, MabeError
+from mabe.fileio import atomic_write_text
+from mabe.progress import track
+from mabe.training.folds import make_folds
+from mabe.training.labels import action_vocabulary
+from mabe.training.prepare import labelled_metas
+from mabe.training.split import split_videos
+from mabe.workflows.blend import BlendStats, video_truth, whitelisted_only
+from mabe.workflows.cv_scores import cross_validate
+from mabe.workflows.ensemble import EnsembleRecord, MemberRecord
+from mabe.workflows.members import (
+    MEMBER_KINDS,
+    MemberSpec,
+    fit_member,
+    load_member,
+    member_finished,
+)
+from mabe.workflows.oof import load_oof, oof_path, save_oof
+
+PLAN_FILE = "cv_plan.json"
+CV_FILE = "cv.json"
+CANDIDATES_FILE = "candidates.json"
+"""Each candidate (member alone, blend) with its weights and decoding tuned on every out-of-fold video."""
+DEFAULT_MEMBERS: tuple[str, ...] = ("network", "lgbm")
+INNER_VAL_FRACTION = 0.2
+"""Share of a fold model's training videos held out for its early stopping (when the network config gives none)."""
+
+
+def member_specs(
+    dataset: MabeDataset,
+    members: Sequence[str],
+    config_path: Path | str | None = None,
+    overrides: Sequence[str] = (),
+) -> list[MemberSpec]:
+    """The members to train: the network from ``--config`` (or the recommended config) and ``--set``;
+    the trees from their defaults and ``--set lgbm.KEY=VALUE`` overrides."""
+    members = list(dict.fromkeys(members))
+    unknown = [m for m in members if m not in MEMBER_KINDS]
+    if unknown or not members:
+        raise ConfigError(f"--members: unknown {', '.join(unknown) or '(none)'}; choose from {', '.join(MEMBER_KINDS)}")
+    tree_sets = [o.split(".", 1)[1] for o in overrides if o.startswith("lgbm.")]
+    net_sets = [o for o in overrides if not o.startswith("lgbm.")]
+    specs = []
+    for kind in members:
+        if kind == "network":
+            if config_path is None:
+                config = recommended_config(dataset, net_sets)
+            else:
+                config = load_config(config_path, net_sets, data_dir=dataset.root)
+            specs.append(MemberSpec("network", "network", config.to_dict()))
+        else:
+            specs.append(MemberSpec("lgbm", "lgbm", _tree_settings(tree_sets)))
+    return specs
+
+
+def _tree_settings(overrides: Sequence[str]) -> dict[str, Any]:
+    from mabe.config import parse_override
+    from mabe.training.trees import TreeSettings
+
+    values = dict(parse_override(o) for o in overrides)
+    try:
+        return TreeSettings(**values).model_dump()
+    except ValueError as exc:
+        raise ConfigError(f"--set lgbm.*: {str(exc).splitlines()[0]} ({exc})") from None
+
+
+def _inner_fraction(spec_list: Sequence[MemberSpec]) -> float:
+    for spec in spec_list:
+        if spec.kind == "network":
+            return float(spec.settings.get("val_fraction") or INNER_VAL_FRACTION)
+    return INNER_VAL_FRACTION
+
+
+def _check_run_dir(out: Path, plan: dict, resume: bool) -> None:
+    """Refuse a finished run, a foreign directory, or an unfinished one without ``resume`` / with another plan."""
+    if not out.exists() or (out.is_dir() and not any(out.iterdir())):
+        return
+    if not out.is_dir():
+        raise MabeError(f"{out}: exists and is not a directory; choose another --out")
+    if (out / "summary.json").is_file():
+        raise MabeError(f"{out}: already holds a finished run; choose another --out (mabe never replaces a run)")
+    plan_file = out / PLAN_FILE
+    if not plan_file.is_file():
+        raise MabeError(f"{out}: exists and is not a mabe run directory; choose another --out")
+    if not resume:
+        raise MabeError(f"{out}: holds an unfinished cross-fitting run; pass --resume to continue it or choose another --out")
+    if json.loads(plan_file.read_text()) != json.loads(json.dumps(plan)):
+        raise MabeError(f"{out}: holds a cross-fitting run with other folds or settings; choose another --out")
+
+
+def run_cv(
+    data: Path | str,
+    out: Path | str,
+    folds: int = 5,
+    group_by: str = "video",
+    config_path: Path | str | None = None,
+    overrides: Sequence[str] = (),
+    members: Sequence[str] = DEFAULT_MEMBERS,
+    seed: int = 0,
+    resume: bool = False,
+    specs: list[MemberSpec] | None = None,
+    cache_dir: Path | str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Cross-fit every member, score honestly, and leave a ready-to-predict ensemble run in ``out``.
+
+    Parameters
+    ----------
+    data, out
+        Dataset and (new) run directory.
+    folds, group_by, seed
+        The folds (:func:`mabe.training.folds.make_folds`).
+    config_path, overrides, members
+        What to train (:func:`member_specs`); ``specs`` replaces them when given
+        (``mabe train --budget`` passes shrunk ones).
+    resume
+        Continue an unfinished run with the same plan (finished fold models
+        and out-of-fold files are kept).
+    cache_dir
+        The trees' per-video feature cache, shared by every fold; default
+        ``$MABE_CACHE_DIR``, else ``RUN/feature_cache``.
+    extra
+        More keys for ``cv.json`` and ``summary.json`` (e.g. the budget plan).
+
+    Returns
+    -------
+    dict
+        The content of ``RUN/cv.json``: ``score_mean``, ``score_std``,
+        ``oof_score``, ``per_lab``, ``per_lab_action`` and ``fold_scores`` of the
+        ensemble; ``folds`` (each with ``fold``, ``score``, ``choice``,
+        ``scores`` per candidate and ``video_ids``); ``by_model`` (the same
+        breakdown per member and for ``blend``); ``tuned_oof_score`` per
+        candidate; ``selected``, ``blend_weights``, ``members``, ``n_folds``,
+        ``group_by``, ``wall_time_sec``.
+    """
+    started = time.perf_counter()
+    out = Path(out)
+    dataset = MabeDataset(data)
+    metas = labelled_metas(dataset, "train")
+    actions = action_vocabulary(metas)
+    if not actions:
+        raise MabeError(f"{dataset.root / 'train.csv'}: the training videos' behaviors_labeled name no action")
+    specs = specs if specs is not None else member_specs(dataset, members, config_path, overrides)
+    fold_ids = make_folds(metas, folds, group_by, seed)
+    plan = {
+        "n_folds": folds,
+        "group_by": group_by,
+        "seed": seed,
+        "folds": fold_ids,
+        "members": [{"name": s.name, "kind": s.kind, "settings": s.settings} for s in specs],
+    }
+    _check_run_dir(out, plan, resume)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=str) + "\n")
+
+    by_id = {m.video_id: m for m in metas}
+    if cache_dir is None and not os.environ.get("MABE_CACHE_DIR"):
+        cache_dir = out / "feature_cache"
+    fraction = _inner_fraction(specs)
+    fit_times: dict[str, float] = {s.name: 0.0 for s in specs}
+    for k, fold in enumerate(fold_ids):
+        held = set(fold)
+        pool = [m for m in metas if m.video_id not in held]
+        inner_by = group_by if len({m.lab_id for m in pool}) > 1 else "video"
+        train_metas, valid_metas = split_videos(pool, fraction, inner_by, seed + k)
+        for spec in specs:
+            fold_dir = out / "members" / spec.name / f"fold{k}"
+            t0 = time.perf_counter()
+            if not member_finished(spec.kind, fold_dir):
+                fit_member(spec, dataset, train_metas, valid_metas, actions, fold_dir, cache_dir)
+            fit_times[spec.name] += time.perf_counter() - t0
+            todo = [by_id[v] for v in fold if not oof_path(out, spec.name, v).is_file()]
+            if todo:
+                predictor = load_member(spec.kind, fold_dir)
+                for meta in track(todo, f"fold {k + 1}/{folds}: {spec.name} out of fold"):
+                    save_oof(out, spec.name, whitelisted_only(predictor.predict(dataset.load_video(meta))), k)
+
+    report, final, choices = _score_run(out, dataset, metas, fold_ids, specs, actions)
+    candidates = {
+        c: {"weights": ch.weights, "decode": ch.params.to_dict(), "tuned_oof_score": ch.tuned_score}
+        for c, ch in choices.items()
+    }
+    atomic_write_text(out / CANDIDATES_FILE, json.dumps(_json_safe(candidates), indent=2, allow_nan=False) + "\n")
+    report |= {
+        "members": [s.name for s in specs],
+        "n_folds": folds,
+        "group_by": group_by,
+        "n_videos": len(metas),
+        "fit_time_sec": {k: round(v, 1) for k, v in fit_times.items()},
+        "wall_time_sec": round(time.perf_counter() - started, 1),
+        **(extra or {}),
+    }
+    safe = _json_safe(report)
+    atomic_write_text(out / CV_FILE, json.dumps(safe, indent=2, allow_nan=False) + "\n")
+    final.params.save(out / "decode.json")
+    EnsembleRecord(
+        members=[
+            MemberRecord(
+                name=s.name,
+                kind=s.kind,
+                folds=[f"members/{s.name}/fold{k}" for k in range(folds)],
+                settings=json.loads(json.dumps(s.settings, default=str)),
+            )
+            for s in specs
+        ],
+        actions=actions,
+        weights=final.weights,
+        selected=final.candidate,
+        n_folds=folds,
+        group_by=group_by,
+        seed=seed,
+        folds=fold_ids,
+    ).save(out)
+    summary = {
+        "status": "finished",
+        "kind": "ensemble",
+        "selected": final.candidate,
+        "tuned_oof_score": final.tuned_score,
+        "cv_score_mean": report["score_mean"],
+        "cv_score_std": report["score_std"],
+        "members": [s.name for s in specs],
+        "n_folds": folds,
+        "group_by": group_by,
+        "actions": actions,
+        "data": {"data_dir": str(dataset.root), "train_video_ids": sorted(by_id), "videos_train": len(metas)},
+        "wall_time_sec": report["wall_time_sec"],
+        **(extra or {}),
+    }
+    atomic_write_text(out / "summary.json", json.dumps(_json_safe(summary), indent=2, allow_nan=False) + "\n")
+    return safe
+
+
+def _score_run(out: Path, dataset: MabeDataset, metas, fold_ids, specs, actions):
+    """Read every out-of-fold file once: blend statistics, then honest scores and the final choice."""
+    fold_of = {v: k for k, f in enumerate(fold_ids) for v in f}
+    names = [s.name for s in specs]
+    stats = BlendStats(names, len(fold_ids))
+    oof: dict[str, dict[int, Any]] = {n: {} for n in names}
+    for meta in track(metas, "reading out-of-fold probabilities"):
+        per_member = {}
+        for name in names:
+            vp, fold = load_oof(oof_path(out, name, meta.video_id))
+            if fold != fold_of[meta.video_id]:
+                raise MabeError(f"{oof_path(out, name, meta.video_id)}: written for fold {fold}, the plan says {fold_of[meta.video_id]}")
+            per_member[name] = oof[name][meta.video_id] = vp
+        if len(names) > 1:
+            annotations = dataset.load_annotations(meta)
+            truth = video_truth(per_member[names[0]], annotations, set(meta.behaviors_labeled))
+            stats.add(fold_of[meta.video_id], per_member, truth)
+    solution = dataset.solution("train", progress=False)
+    return cross_validate(oof, fold_ids, actions, stats, solution)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
