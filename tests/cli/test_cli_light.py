@@ -73,7 +73,9 @@ class _Opaque:
 
 
 def _fake_run(root: Path) -> Path:
+    """A run whose checkpoints are not in an ``index.json``: listing must read their records torch-free."""
     (root / "checkpoints").mkdir(parents=True)
+    (root / "config.yaml").write_text("checkpoint_dir: checkpoints\n")
     for epoch in (1, 2):
         torch.save(
             {

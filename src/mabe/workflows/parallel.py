@@ -1,6 +1,6 @@
 """Predict and decode videos in worker processes (``mabe predict --workers N``).
 
-Each worker loads the trained model once, then takes one video at a time:
+Each worker loads the trained model (or ensemble) once, then takes one video at a time:
 read it, run the model, decode, and send back only the decoded intervals (a
 small table), so every process holds one video at most and the parent's
 memory does not grow with the split. Results come back in the order of the
@@ -50,35 +50,26 @@ def _load(run_dir: str, data_dir: str, which: str, threads: int) -> None:
 
     from mabe import progress
     from mabe.data.io import MabeDataset
-    from mabe.training.inference import load_trained
-    from mabe.workflows.predict import load_decode_params
+    from mabe.workflows.predict import load_decode_params, load_video_predictor
 
     torch.set_num_threads(threads)
     progress.set_enabled(False)
-    model, config, run_info = load_trained(run_dir, which)
     _STATE.update(
-        model=model,
-        config=config,
-        run_info=run_info,
+        predict=load_video_predictor(run_dir, which),
         dataset=MabeDataset(data_dir),
         params=load_decode_params(run_dir),
     )
 
 
 def _decode_one(job: tuple[VideoMeta, Sequence[str] | None]) -> tuple[pd.DataFrame, tuple]:
-    from mabe.training.inference import predict_video
-    from mabe.workflows.predict import decode_one, to_video_probs
+    from mabe.workflows.predict import decode_one
 
     meta, actions = job
 
     if "error" in _STATE:
         raise _STATE["error"]
     try:
-        video = _STATE["dataset"].load_video(meta)
-        config = _STATE["config"]
-        prediction = predict_video(_STATE["model"], config, _STATE["run_info"], video)
-        del video
-        vp = to_video_probs(meta, prediction, getattr(config, "seed4_groups", None))
+        vp = _STATE["predict"](_STATE["dataset"].load_video(meta))
         return decode_one(vp, _STATE["params"], actions)
     except MabeError as exc:  # subclasses with extra __init__ arguments do not unpickle
         raise MabeError(str(exc)) from None

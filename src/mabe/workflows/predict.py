@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +10,7 @@ import pandas as pd
 
 from mabe.data.io import MabeDataset
 from mabe.data.submission import assemble_submission
-from mabe.data.types import VideoMeta
+from mabe.data.types import Video, VideoMeta
 from mabe.decode import DecodeParams, VideoProbs, decode_video, seed4_to_pair_probs
 from mabe.errors import MabeError
 from mabe.progress import track
@@ -71,6 +71,28 @@ def to_video_probs(meta: VideoMeta, prediction, seed4_groups=None) -> VideoProbs
     )
 
 
+def load_video_predictor(run_dir: str | Path, which: str = "best") -> Callable[[Video], VideoProbs]:
+    """Load a run once; return a function from one video to its probabilities.
+
+    An ensemble run (``RUN/ensemble.json``) gives its blended probabilities
+    (``which`` does not apply to it); a single-model run those of its
+    ``which`` checkpoint. Used in this process and by ``--workers`` processes.
+    """
+    from mabe.workflows.ensemble import EnsemblePredictor, is_ensemble_run
+
+    if is_ensemble_run(run_dir):
+        return EnsemblePredictor(run_dir).predict
+    from mabe.training.inference import load_trained, predict_video
+
+    model, config, run_info = load_trained(run_dir, which)
+    groups = getattr(config, "seed4_groups", None)
+
+    def predict(video: Video) -> VideoProbs:
+        return to_video_probs(video.meta, predict_video(model, config, run_info, video), groups)
+
+    return predict
+
+
 def iter_video_probs(
     run_dir: str | Path,
     dataset: MabeDataset,
@@ -78,24 +100,10 @@ def iter_video_probs(
     which: str = "best",
     description: str = "predicting",
 ) -> Iterator[VideoProbs]:
-    """Run a trained model over videos one at a time (flat memory), yielding their probabilities.
-
-    An ensemble run (``RUN/ensemble.json``) yields its blended probabilities
-    (``which`` does not apply to it).
-    """
-    from mabe.workflows.ensemble import is_ensemble_run, iter_ensemble_probs
-
-    if is_ensemble_run(run_dir):
-        yield from iter_ensemble_probs(run_dir, dataset, metas, description)
-        return
-    from mabe.training.inference import load_trained, predict_video
-
-    model, config, run_info = load_trained(run_dir, which)
-    metas = list(metas)
-    for meta in track(metas, description):
-        video = dataset.load_video(meta)
-        prediction = predict_video(model, config, run_info, video)
-        yield to_video_probs(meta, prediction, getattr(config, "seed4_groups", None))
+    """Run a trained model (or ensemble) over videos one at a time (flat memory), yielding their probabilities."""
+    predict = load_video_predictor(run_dir, which)
+    for meta in track(list(metas), description):
+        yield predict(dataset.load_video(meta))
 
 
 def predict_split(
