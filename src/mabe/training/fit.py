@@ -274,7 +274,7 @@ def fit(
         return read_summary(run)
     existed = run.exists()
     try:
-        return _fit(config, Run(run), state, resume, callbacks, progress_bar, user_keys, started)
+        return _fit(config, Run(run), state, resume, callbacks, progress_bar, user_keys, started, split)
     except BaseException:
         if _is_rank_zero() and _never_trained(Run(run)):
             Run(run).discard_untrained()
@@ -292,6 +292,7 @@ def _fit(
     progress_bar: bool | None,
     user_keys: set[str] | None,
     started: float,
+    split: tuple[list[int], list[int]] | None = None,
 ) -> dict[str, Any]:
     if state == "new":
         run.discard_untrained()
