@@ -145,6 +145,11 @@ class Config(BaseModel):
         Cap of the in-memory feature cache; videos beyond it are recomputed when needed.
     model_options
         Extra keyword arguments for ``build_model`` (for models other than conv_bilstm).
+    lab_vocabulary
+        Labs with their own embedding slot in a lab-conditioned model
+        (``tcn_bigru``); a lab outside it shares the "unknown" slot. ``None``:
+        the labs of the labelled training videos, recorded in the run's
+        ``config.yaml`` when training starts.
     synth_videos, synth_minutes, synth_labs
         The dataset simulated (videos, minutes each, labs; ``None``: all labs)
         when ``use_kaggle_data`` is false and ``data_dir`` is empty.
@@ -214,6 +219,7 @@ class Config(BaseModel):
     feature_dtype: Literal["float16", "float32"] = "float16"
     feature_cache_gb: float = Field(4.0, gt=0)
     model_options: dict[str, Any] = Field(default_factory=dict)
+    lab_vocabulary: list[str] | None = None
     synth_videos: int = Field(8, ge=1)
     synth_minutes: float = Field(2.0, gt=0)
     synth_labs: list[str] | None = None

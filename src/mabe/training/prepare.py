@@ -14,7 +14,7 @@ from mabe.errors import ConfigError, DataError
 from mabe.metrics.frame import frame_metrics, multilabel_frame_metrics
 from mabe.training.datamodule import SampleStore, window_index
 from mabe.training.labels import action_vocabulary
-from mabe.training.samples import VideoSample, build_sample, feature_width, resolve_input_dim
+from mabe.training.samples import VideoSample, build_sample, feature_width, lab_update, resolve_input_dim
 from mabe.training.split import split_videos
 
 
@@ -136,7 +136,8 @@ def _store(dataset: MabeDataset, metas: list[VideoMeta], config: Config, input_d
 def prepare(config: Config) -> Prepared:
     """Open the data, split it, fix vocabulary and dimensions, and build the sample stores.
 
-    The returned ``config`` has ``input_dim``, ``num_classes`` and ``data_dir`` resolved.
+    The returned ``config`` has ``input_dim``, ``num_classes``, ``data_dir`` and (for a
+    lab-conditioned model) ``lab_vocabulary`` resolved.
     """
     dataset = open_dataset(config)
     metas = labelled_metas(dataset, "train")
@@ -148,6 +149,7 @@ def prepare(config: Config) -> Prepared:
     input_dim = resolve_input_dim(config)
     resolved = config.model_copy(
         update={"input_dim": input_dim, "num_classes": len(class_names), "data_dir": str(dataset.root)}
+        | lab_update(config, train_metas)
     )
     train_store = _store(dataset, train_metas, resolved, input_dim, actions, "training")
     val_store = train_store if val_is_train else _store(dataset, val_metas, resolved, input_dim, actions, "validation")
