@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from torch import nn
 
 from mabe.config import Config
 from mabe.data.types import Video, VideoMeta
@@ -18,6 +18,9 @@ from mabe.training.labels import (
     seed4_frame_labels,
 )
 from mabe.training.windows import time_grid
+
+if TYPE_CHECKING:
+    from torch import nn
 
 
 @dataclass

@@ -151,3 +151,13 @@ def test_can_overfit_a_tiny_batch_with_labs() -> None:
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < losses[0] / 5
+
+
+def test_trains_under_bf16_autocast() -> None:
+    model = MultiScaleTCNBiGRU(12, 3, hidden=16, n_labs=2)
+    valid = torch.arange(9).expand(2, 9) < torch.tensor([[9], [4]])
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = model(torch.randn(2, 9, 12), lab=torch.tensor([1, 2]), log_fps=torch.zeros(2), valid=valid)
+    out.float().sum().backward()
+    assert out.shape == (2, 9, 3) and torch.isfinite(out.float()).all()
+    assert model.proj.weight.grad is not None and torch.isfinite(model.proj.weight.grad).all()
