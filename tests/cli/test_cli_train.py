@@ -127,7 +127,7 @@ def test_train_writes_a_complete_run(demo_run, small_dataset):
     # config.yaml: resolved and reloadable
     config = load_config(run / "config.yaml")
     assert config.epochs == 3 and config.save_freq == 2 and config.lstm_hidden == 8
-    assert config.model_type == "tcn_bilstm" and config.label_scheme == "actions"
+    assert config.model_type == "tcn_bigru" and config.label_scheme == "actions"
     assert config.input_dim is not None and config.num_classes is not None
     assert Path(config.data_dir) == small_dataset
 
@@ -230,7 +230,7 @@ def test_train_config_recommended_is_the_single_recommended_network(run_cli, sma
 
     config = load_config(run / "config.yaml")
     assert config.label_scheme == "actions" and config.feature_set == "pair"
-    assert config.model_type == "tcn_bilstm"
+    assert config.model_type == "tcn_bigru"
     assert config.epochs == 1 and config.lstm_hidden == 8 and config.max_windows_per_epoch == 64
     assert config.val_fraction == pytest.approx(0.34)  # sized for a 4-video training split
     summary = json.loads((run / "summary.json").read_text())

@@ -185,7 +185,7 @@ def test_recommended_config_is_actions_sized_to_data(tmp_path: Path) -> None:
     root = tmp_path / "data"
     synthesize(root, n_videos=3, seed=0, labs=["CalMS21_task1"], minutes=0.2, progress=False)
     cfg = recommended_config(MabeDataset(root), ["epochs=2"])
-    assert cfg.label_scheme == "actions" and cfg.feature_set == "pair" and cfg.model_type == "tcn_bilstm"
+    assert cfg.label_scheme == "actions" and cfg.feature_set == "pair" and cfg.model_type == "tcn_bigru"
     assert cfg.epochs == 2 and cfg.lstm_hidden == 64 and cfg.data_dir == str(root)
 
 

@@ -2,6 +2,7 @@
 
 from mabe.models.conv_bilstm import ConvBiLSTM
 from mabe.models.factory import MODELS, build_model, count_parameters, model_parameters
+from mabe.models.multiscale import MultiScaleTCNBiGRU, WithContext, log_fps
 from mabe.models.tcn_bilstm import ResidualTemporalBlock, TCNBiLSTM
 from mabe.models.trees import (
     ActionTrees,
@@ -14,12 +15,15 @@ __all__ = [
     "MODELS",
     "ActionTrees",
     "ConvBiLSTM",
+    "MultiScaleTCNBiGRU",
     "ResidualTemporalBlock",
     "TCNBiLSTM",
+    "WithContext",
     "build_model",
     "count_parameters",
     "fit_action_trees",
     "lgbm_params",
+    "log_fps",
     "model_parameters",
     "subsample_negatives",
 ]

@@ -14,11 +14,13 @@ from typing import Any
 from torch import nn
 
 from mabe.models.conv_bilstm import ConvBiLSTM
+from mabe.models.multiscale import MultiScaleTCNBiGRU
 from mabe.models.tcn_bilstm import TCNBiLSTM
 
 MODELS: dict[str, type[nn.Module]] = {
     "conv_bilstm": ConvBiLSTM,
     "tcn_bilstm": TCNBiLSTM,
+    "tcn_bigru": MultiScaleTCNBiGRU,
 }
 """Registered model classes by ``model_type``."""
 
@@ -54,7 +56,7 @@ def build_model(model_type: str, input_dim: int, num_classes: int, **kwargs: Any
     Parameters
     ----------
     model_type
-        A key of :data:`MODELS` (``"conv_bilstm"``, ``"tcn_bilstm"``).
+        A key of :data:`MODELS` (``"conv_bilstm"``, ``"tcn_bilstm"``, ``"tcn_bigru"``).
     input_dim, num_classes
         Input feature width and output logits per frame.
     **kwargs

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 import lightning as L
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 
 from mabe.config import Config
 from mabe.progress import track
@@ -103,7 +103,10 @@ def window_index(store: SampleStore, length: int, stride: int | None, seed4: boo
 
 
 class WindowDataset(Dataset):
-    """Fixed-length windows: ``{"x": (T, D) float32, "y": ..., "mask": ...}``.
+    """Fixed-length windows: ``{"x": (T, D) float32, "valid", "y", "mask", "lab", "log_fps"}``.
+
+    ``lab`` (int64) and ``log_fps`` (float32) are the video's lab index and frame
+    rate (see :class:`~mabe.training.samples.VideoSample`), for lab-conditioned models.
 
     seed4: ``y`` is ``(T,)`` int64 with :data:`IGNORE_INDEX` on padded frames and
     ``mask`` is ``(T,)`` bool. actions: ``y`` is ``(T, A)`` float32 and ``mask``
@@ -145,7 +148,12 @@ class WindowDataset(Dataset):
         if self.n_actions:
             feats = feats[p]
         x, valid = take_window(feats, start, self.length)
-        item = {"x": x.astype(np.float32, copy=False), "valid": valid}
+        item = {
+            "x": x.astype(np.float32, copy=False),
+            "valid": valid,
+            "lab": np.int64(sample.lab),
+            "log_fps": np.float32(sample.log_fps),
+        }
         if self.n_actions:
             y = intervals_to_dense(sample.intervals[p], self.length, self.n_actions, offset=start)
             y[~valid] = 0.0
@@ -156,6 +164,28 @@ class WindowDataset(Dataset):
             item["y"] = np.where(valid, labels, IGNORE_INDEX).astype(np.int64)
             item["mask"] = valid
         return item
+
+
+def trim_padding(items: list[dict[str, np.ndarray]]) -> dict[str, torch.Tensor]:
+    """Collate windows, then cut the frames that are padding in every window of the batch.
+
+    For padding-invariant models (``padding_invariant = True``) the result is
+    the same as without cutting, only faster: a batch of 13-frame clips in
+    128-frame windows costs 13 frames, not 128.
+    """
+    batch = default_collate(items)
+    steps = int(batch["valid"].any(dim=0).nonzero().max()) + 1 if bool(batch["valid"].any()) else 1
+    for key in ("x", "valid", "y", "mask"):
+        if key in batch:
+            batch[key] = batch[key][:, :steps]
+    return batch
+
+
+def padding_invariant(model_type: str) -> bool:
+    """Whether the registered model's outputs ignore the padding after a window's real frames."""
+    from mabe.models import MODELS
+
+    return bool(getattr(MODELS.get(model_type), "padding_invariant", False))
 
 
 class EpochSubsetSampler(Sampler[int]):
@@ -221,6 +251,7 @@ class MabeDataModule(L.LightningDataModule):
             persistent_workers=workers > 0,
             pin_memory=torch.cuda.is_available(),
             drop_last=False,
+            collate_fn=trim_padding if padding_invariant(self.config.model_type) else None,
         )
 
     def train_dataloader(self) -> DataLoader:

@@ -15,7 +15,7 @@ from mabe.data.types import Video
 from mabe.errors import MabeError
 from mabe.training.labels import Pair
 from mabe.training.run import Run
-from mabe.training.samples import video_inputs
+from mabe.training.samples import bind_context, video_inputs
 from mabe.training.windows import grid_positions, window_starts
 
 
@@ -177,6 +177,7 @@ def predict_video(
     seed4 = config.is_seed4
     classes = list(run_info["class_names"])
     feats, grid, pairs = video_inputs(video, config, int(run_info["input_dim"]))
+    model = bind_context(model, video, config)  # lab-conditioned models: this video's lab and fps
     n_frames = video.n_frames
     if n_frames == 0 or len(grid) == 0:
         shape = (0, len(classes)) if seed4 else (0, len(pairs), len(classes))

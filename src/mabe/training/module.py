@@ -92,9 +92,20 @@ class BehaviourModule(L.LightningModule):
         """Record epoch and monitored metric so checkpoints can be listed without the trainer."""
         checkpoint["mabe"] = dict(self.ckpt_info)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(batch, T, D) -> (batch, T, C)`` logits."""
+    def forward(
+        self,
+        x: torch.Tensor,
+        lab: torch.Tensor | None = None,
+        log_fps: torch.Tensor | None = None,
+        valid: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """``(batch, T, D) -> (batch, T, C)`` logits; lab, log-fps and valid frames go to models that take them."""
+        if getattr(self.model, "accepts_context", False):
+            return self.model(x, lab=lab, log_fps=log_fps, valid=valid)
         return self.model(x)
+
+    def _logits(self, batch: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        return self(x, batch.get("lab"), batch.get("log_fps"), batch.get("valid"))
 
     # --- loss -------------------------------------------------------------
     def loss(self, logits: torch.Tensor, y: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -129,7 +140,7 @@ class BehaviourModule(L.LightningModule):
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         x = self._augment(batch["x"], batch["valid"])
-        loss = self.loss(self(x), batch["y"], batch["mask"])
+        loss = self.loss(self._logits(batch, x), batch["y"], batch["mask"])
         self._train_loss += torch.stack([loss.detach().float() * len(x), loss.new_tensor(float(len(x)))])
         self.log("train_loss", loss, on_step=True, on_epoch=False, prog_bar=True, batch_size=len(x))
         return loss
@@ -139,7 +150,7 @@ class BehaviourModule(L.LightningModule):
         self._val_parts = []
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
-        logits = self(batch["x"]).float()
+        logits = self._logits(batch, batch["x"]).float()
         loss = self.loss(logits, batch["y"], batch["mask"])
         self._val_loss += torch.stack([loss.detach().float() * len(logits), loss.new_tensor(float(len(logits)))])
         if self.is_seed4:

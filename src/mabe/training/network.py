@@ -23,7 +23,8 @@ def model_kwargs(config: Config) -> dict[str, Any]:
     The size keys ``conv_channels``, ``lstm_hidden``, ``lstm_layers`` and
     ``dropout`` are passed when the model accepts them (``lstm_hidden`` /
     ``lstm_layers`` also fill a model's ``hidden`` / ``rnn_layers``);
-    ``model_options`` are passed as they are and win.
+    ``model_options`` are passed as they are and win; a lab-conditioned model
+    gets ``n_labs`` from ``lab_vocabulary``.
     """
     from mabe.models import model_parameters
 
@@ -34,7 +35,10 @@ def model_kwargs(config: Config) -> dict[str, Any]:
     values = config.to_dict()
     kwargs = {k: values[k] for k in ("conv_channels", "lstm_hidden", "lstm_layers", "dropout") if k in accepted}
     kwargs |= {arg: values[key] for arg, key in _SIZE_ALIASES.items() if arg in accepted and key not in accepted}
-    return {**kwargs, **config.model_options}
+    kwargs |= config.model_options
+    if "n_labs" in accepted:  # one embedding slot per lab of the vocabulary (+ unknown)
+        kwargs["n_labs"] = len(config.lab_vocabulary or [])
+    return kwargs
 
 
 def build_network(config: Config, input_dim: int, num_classes: int) -> nn.Module:

@@ -15,7 +15,7 @@ from mabe.errors import ConfigError, DataError
 from mabe.metrics.frame import frame_metrics, multilabel_frame_metrics
 from mabe.training.datamodule import SampleStore, window_index
 from mabe.training.labels import action_vocabulary
-from mabe.training.samples import VideoSample, build_sample, feature_width, resolve_input_dim
+from mabe.training.samples import VideoSample, build_sample, feature_width, lab_update, resolve_input_dim
 from mabe.training.split import explicit_split, split_videos
 
 
@@ -137,7 +137,8 @@ def _store(dataset: MabeDataset, metas: list[VideoMeta], config: Config, input_d
 def prepare(config: Config, split: tuple[Sequence[int], Sequence[int]] | None = None) -> Prepared:
     """Open the data, split it, fix vocabulary and dimensions, and build the sample stores.
 
-    The returned ``config`` has ``input_dim``, ``num_classes`` and ``data_dir`` resolved.
+    The returned ``config`` has ``input_dim``, ``num_classes``, ``data_dir`` and (for a
+    lab-conditioned model) ``lab_vocabulary`` resolved.
     ``split`` = ``(train_ids, val_ids)`` replaces the config's own split
     (``val_fraction``, ``split_by``) by explicit video ids; the vocabulary
     still comes from every labelled training video, so models trained on
@@ -156,6 +157,7 @@ def prepare(config: Config, split: tuple[Sequence[int], Sequence[int]] | None = 
     input_dim = resolve_input_dim(config)
     resolved = config.model_copy(
         update={"input_dim": input_dim, "num_classes": len(class_names), "data_dir": str(dataset.root)}
+        | lab_update(config, train_metas)
     )
     train_store = _store(dataset, train_metas, resolved, input_dim, actions, "training")
     val_store = train_store if val_is_train else _store(dataset, val_metas, resolved, input_dim, actions, "validation")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from mabe.training.labels import (
     seed4_frame_labels,
 )
 from mabe.training.windows import time_grid
+
+if TYPE_CHECKING:
+    from torch import nn
 
 
 @dataclass
@@ -41,6 +45,10 @@ class VideoSample:
         actions: per pair, ``(m, 3)`` ``[action, start, stop)`` bouts in grid points.
     mask
         actions: ``(P, A)`` bool, which (pair, action) entries are supervised.
+    lab
+        Index of the video's lab in ``config.lab_vocabulary`` plus one (0: unknown lab).
+    log_fps
+        ``log(native fps / 30)`` of the video.
     """
 
     key: str
@@ -51,6 +59,8 @@ class VideoSample:
     labels: np.ndarray | None = None
     intervals: list[np.ndarray] | None = None
     mask: np.ndarray | None = None
+    lab: int = 0
+    log_fps: float = 0.0
 
     @property
     def n(self) -> int:
@@ -151,6 +161,52 @@ def video_inputs(
     return _pad_columns(np.asarray(feats)[grid], input_dim, dtype), grid, []
 
 
+def lab_index(config: Config, lab_id: str) -> int:
+    """The lab's embedding slot: its position in ``config.lab_vocabulary`` plus one, 0 when unknown.
+
+    Examples
+    --------
+    >>> cfg = Config(model_type="tcn_bigru", lab_vocabulary=["A", "B"])
+    >>> lab_index(cfg, "B"), lab_index(cfg, "Z")
+    (2, 0)
+    """
+    labs = config.lab_vocabulary or []
+    return labs.index(lab_id) + 1 if lab_id in labs else 0
+
+
+def lab_update(config: Config, metas: list[VideoMeta]) -> dict[str, list[str]]:
+    """``{"lab_vocabulary": sorted labs of metas}`` for a lab-conditioned model without one, else ``{}``.
+
+    prepare passes the training videos (not the validation ones), so a lab held out
+    whole is scored as an unknown lab, as it would be met after training.
+    """
+    from mabe.models import MODELS
+
+    uses_labs = getattr(MODELS.get(config.model_type), "accepts_context", False)
+    if not uses_labs or config.lab_vocabulary is not None:
+        return {}
+    return {"lab_vocabulary": sorted({m.lab_id for m in metas})}
+
+
+def video_context(video: Video, config: Config) -> tuple[int, float]:
+    """``(lab index, log-fps)`` of a video: what a lab-conditioned model is told besides the features."""
+    from mabe.models import log_fps
+
+    return lab_index(config, video.meta.lab_id), log_fps(video.meta.fps)
+
+
+def bind_context(model: nn.Module, video: Video, config: Config) -> nn.Module:
+    """``model`` with ``video``'s lab and frame rate bound, for code that calls ``model(x)``.
+
+    Models that take no lab are returned as they are.
+    """
+    from mabe.models import WithContext
+
+    if not getattr(model, "accepts_context", False):
+        return model
+    return WithContext(model, *video_context(video, config))
+
+
 def build_sample(
     video: Video, config: Config, input_dim: int, actions: list[str], dtype: str | None = None
 ) -> VideoSample:
@@ -160,11 +216,12 @@ def build_sample(
     (the others have nothing to learn from), which saves memory and time.
     """
     dtype = dtype or config.feature_dtype
+    lab, fps = video_context(video, config)
     if config.is_seed4:
         feats, grid, _ = video_inputs(video, config, input_dim, dtype)
         # a whitelisted video without an annotation file had no bouts: every frame is Other
         full = seed4_frame_labels(video.annotations, video.n_frames, config.seed4_groups)
-        return VideoSample(video.meta.key, grid, video.n_frames, feats, labels=full[grid])
+        return VideoSample(video.meta.key, grid, video.n_frames, feats, labels=full[grid], lab=lab, log_fps=fps)
     pairs = all_pairs(video)
     mask = pair_action_mask(video.meta, pairs, actions)
     keep = [p for p in range(len(pairs)) if mask[p].any()]
@@ -172,4 +229,4 @@ def build_sample(
     feats, grid, pairs = video_inputs(video, config, input_dim, dtype, pairs)
     bouts = pair_intervals(video.annotations, pairs, actions)
     intervals = [remap_intervals(b, grid) for b in bouts]
-    return VideoSample(video.meta.key, grid, video.n_frames, feats, pairs, None, intervals, mask[keep])
+    return VideoSample(video.meta.key, grid, video.n_frames, feats, pairs, None, intervals, mask[keep], lab, fps)

@@ -32,7 +32,11 @@ def test_conv_bilstm_layer_layout() -> None:
 @pytest.mark.parametrize("model_type", sorted(MODELS))
 @pytest.mark.parametrize("seq_len", [1, 7, 32])
 def test_output_shapes(model_type: str, seq_len: int) -> None:
-    small = {"conv_bilstm": {"conv_channels": [8, 16], "lstm_hidden": 8}, "tcn_bilstm": {"hidden": 16}}
+    small = {
+        "conv_bilstm": {"conv_channels": [8, 16], "lstm_hidden": 8},
+        "tcn_bilstm": {"hidden": 16},
+        "tcn_bigru": {"hidden": 12, "n_labs": 2},
+    }
     model = build_model(model_type, 20, 5, **small[model_type]).eval()
     with torch.no_grad():
         out = model(torch.randn(3, seq_len, 20))
@@ -46,7 +50,7 @@ def test_wrong_input_width_is_a_clear_error() -> None:
 
 
 def test_factory_unknown_model_and_kwarg() -> None:
-    with pytest.raises(ValueError, match="known: conv_bilstm, tcn_bilstm"):
+    with pytest.raises(ValueError, match="known: conv_bilstm, tcn_bigru, tcn_bilstm"):
         build_model("transformer", 10, 2)
     with pytest.raises(ValueError, match="does not accept lstm_hidden"):
         build_model("tcn_bilstm", 10, 2, lstm_hidden=32)
