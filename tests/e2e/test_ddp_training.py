@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -35,14 +36,14 @@ def test_ddp_two_processes_on_cpu(small_dataset, tmp_path):
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
         try:
-            main(["train", "--data", str(small_dataset), "--out", str(single), *TINY])
+            main(["train", "--data", str(small_dataset), "--out", str(single), "--config", "recommended", *TINY])
         except SystemExit as exc:
             assert exc.code in (0, None), err.getvalue()
     single_sec = time.perf_counter() - started
 
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
-    cmd = [sys.executable, "-m", "mabe", "-q", "train", "--data", str(small_dataset), "--out", str(ddp), *TINY,
-           "--set", "strategy=ddp", "--set", "devices=2"]
+    cmd = [sys.executable, "-m", "mabe", "-q", "train", "--data", str(small_dataset), "--out", str(ddp), "--config", "recommended",
+           *TINY, "--set", "strategy=ddp", "--set", "devices=2"]
     started = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
     ddp_sec = time.perf_counter() - started
@@ -50,7 +51,7 @@ def test_ddp_two_processes_on_cpu(small_dataset, tmp_path):
     print(f"single process {single_sec:.1f} s (in-process), ddp x2 {ddp_sec:.1f} s (subprocess, incl. start-up)")
 
     # reported and tuned once, by rank 0
-    assert proc.stdout.count("trained tcn_bilstm") == 1, proc.stdout
+    assert len(re.findall(r"^trained \w+ \(", proc.stdout, re.M)) == 1, proc.stdout
     assert proc.stdout.count("decoding tuned on") == 1, proc.stdout
     assert "Starting with 2 processes" in proc.stdout + proc.stderr
     # one run directory, each file once, no temporary or Lightning log files

@@ -101,13 +101,26 @@ def download_remote(files: list[str] | None = None) -> dict[str, Any]:
 
 
 @app.function(image=image, volumes=VOLUMES, **SETTINGS["train_remote"])
-def train_remote(run: str, overrides: list[str] | None = None, resume: bool = False, tune: bool = True) -> dict[str, Any]:
-    """``mabe train --data /vol/data --out /vol/runs/RUN --set ...`` (workflow :func:`mabe.workflows.train.train_run`)."""
-    from mabe.workflows.train import train_run
+def train_remote(
+    run: str, overrides: list[str] | None = None, resume: bool = False, tune: bool = True, config: str | None = None
+) -> dict[str, Any]:
+    """``mabe train --data /vol/data --out /vol/runs/RUN [--config C] --set ...``.
+
+    As the CLI: without ``config`` the default ensemble
+    (:func:`mabe.workflows.train.train_ensemble`), with one a single network
+    (:func:`mabe.workflows.train.train_run`).
+    """
+    from mabe.workflows.train import train_ensemble, train_run
 
     _reload()
     try:
-        summary = train_run(data=Path(DATA_DIR), out=_run_dir(run), overrides=list(overrides or []), resume=resume, tune=tune)
+        if config is None:
+            summary = train_ensemble(data=Path(DATA_DIR), out=_run_dir(run), overrides=list(overrides or []), resume=resume)
+        else:
+            summary = train_run(
+                data=Path(DATA_DIR), out=_run_dir(run), config_path=Path(config),
+                overrides=list(overrides or []), resume=resume, tune=tune,
+            )
     finally:
         _commit()  # keep checkpoints of a run cut by the timeout: --resume continues it
     return summary
@@ -150,10 +163,16 @@ def download(files: str = "") -> None:
 
 
 @app.local_entrypoint()
-def train(run: str, overrides: str = "", gpu: str = DEFAULT_GPU, timeout_hours: float = 8.0, resume: bool = False) -> None:
-    """Train RUN on the volume's data; ``--overrides "epochs=30;batch_size=256"`` are ``--set`` values."""
+def train(
+    run: str, overrides: str = "", gpu: str = DEFAULT_GPU, timeout_hours: float = 8.0, resume: bool = False,
+    config: str = "",
+) -> None:
+    """Train RUN on the volume's data; ``--overrides "epochs=30;batch_size=256"`` are ``--set`` values.
+
+    ``--config v5`` (or any packaged name) trains one network; without it the default ensemble.
+    """
     fn = train_remote.with_options(gpu=gpu, timeout=int(timeout_hours * HOUR))
-    summary = fn.remote(run, _split_list(overrides), resume)
+    summary = fn.remote(run, _split_list(overrides), resume, True, config or None)
     print({k: summary.get(k) for k in ("status", "epochs_completed", "best_epoch", "best_metrics", "device", "wall_time_sec")})
 
 

@@ -36,7 +36,7 @@ def model_kwargs(config: Config) -> dict[str, Any]:
     kwargs = {k: values[k] for k in ("conv_channels", "lstm_hidden", "lstm_layers", "dropout") if k in accepted}
     kwargs |= {arg: values[key] for arg, key in _SIZE_ALIASES.items() if arg in accepted and key not in accepted}
     kwargs |= config.model_options
-    if "n_labs" in accepted:  # one embedding slot per lab of the vocabulary (+ unknown)
+    if "n_labs" in accepted and config.lab_vocabulary is not None:  # a slot per lab (+ unknown)
         kwargs["n_labs"] = len(config.lab_vocabulary or [])
     return kwargs
 

@@ -33,7 +33,7 @@ def user_set_keys(config_path: Path | None, overrides: list[str]) -> set[str]:
     from mabe.config import parse_override
 
     keys = {parse_override(item)[0] for item in overrides}
-    if config_path is not None:
+    if config_path is not None and not (str(config_path) == RECOMMENDED and not Path(config_path).exists()):
         keys |= set(load_config(config_path).model_fields_set)
     return keys
 
@@ -127,6 +127,15 @@ def train_ensemble(
     from mabe.workflows.cv import DEFAULT_MEMBERS, member_specs, run_cv
     from mabe.workflows.members import MemberSpec
 
+    from mabe.config import parse_override
+
+    for item in overrides or []:
+        key, value = parse_override(item)
+        if (key == "strategy" and "ddp" in str(value)) or (key in ("devices", "num_nodes") and str(value) not in ("1", "auto")):
+            raise MabeError(
+                f"--set {item}: the default ensemble trains its fold models one device at a time; "
+                "for several devices train a single network with --config recommended (or v5, v6, a file)"
+            )
     dataset = MabeDataset(data)
     n_videos = len(labelled_metas(dataset, "train"))
     if n_videos < 2:

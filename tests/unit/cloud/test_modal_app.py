@@ -84,9 +84,11 @@ def test_train_entrypoint_passes_gpu_and_timeout(built, monkeypatch):
             return {"status": "finished"}
 
     monkeypatch.setattr(module, "train_remote", FakeRemote())
-    module.train("r1", overrides="epochs=3; strategy=ddp;devices=2", gpu="H100:2", timeout_hours=1.5)
+    module.train("r1", overrides="epochs=3; strategy=ddp;devices=2", gpu="H100:2", timeout_hours=1.5, config="v5")
     assert calls["options"] == {"gpu": "H100:2", "timeout": 5400}
-    assert calls["args"] == ("r1", ["epochs=3", "strategy=ddp", "devices=2"], False)
+    assert calls["args"] == ("r1", ["epochs=3", "strategy=ddp", "devices=2"], False, True, "v5")
+    module.train("r2")
+    assert calls["args"] == ("r2", [], False, True, None)  # no --config: the default ensemble
 
 
 def test_train_calls_the_cli_workflow(built, monkeypatch, tmp_path):
@@ -94,16 +96,21 @@ def test_train_calls_the_cli_workflow(built, monkeypatch, tmp_path):
     import mabe.workflows.train as train_workflow
 
     seen = []
-    monkeypatch.setattr(train_workflow, "train_run", lambda **kw: seen.append(kw) or {"status": "finished"})
-    assert _local(module.train_remote, "r1", ["epochs=2"]) == {"status": "finished"}
-    assert seen[-1]["data"] == Path("/vol/data") and seen[-1]["out"] == Path("/vol/runs/r1")
-    assert seen[-1]["overrides"] == ["epochs=2"]
+    monkeypatch.setattr(train_workflow, "train_run", lambda **kw: seen.append(("single", kw)) or {"status": "finished"})
+    monkeypatch.setattr(train_workflow, "train_ensemble", lambda **kw: seen.append(("ensemble", kw)) or {"status": "finished"})
+    assert _local(module.train_remote, "r1", ["epochs=2"], False, True, "v5") == {"status": "finished"}
+    kind, kw = seen[-1]
+    assert kind == "single" and kw["data"] == Path("/vol/data") and kw["out"] == Path("/vol/runs/r1")
+    assert kw["overrides"] == ["epochs=2"] and kw["config_path"] == Path("v5")
+    assert _local(module.train_remote, "r2", ["epochs=2"]) == {"status": "finished"}
+    kind, kw = seen[-1]
+    assert kind == "ensemble" and kw["out"] == Path("/vol/runs/r2") and kw["overrides"] == ["epochs=2"]
     from mabe.cli.app import main
 
     with pytest.raises(SystemExit) as done:
-        main(["train", "--data", str(tmp_path / "d"), "--out", str(tmp_path / "r"), "--set", "epochs=2"])
+        main(["train", "--data", str(tmp_path / "d"), "--out", str(tmp_path / "r"), "--config", "v5", "--set", "epochs=2"])
     assert done.value.code in (0, None)
-    assert len(seen) == 2 and seen[-1]["overrides"] == ["epochs=2"]
+    assert len(seen) == 3 and seen[-1][0] == "single" and seen[-1][1]["overrides"] == ["epochs=2"]
     with pytest.raises(ValueError, match="plain name"):
         _local(module.train_remote, "../elsewhere")
 
