@@ -70,6 +70,15 @@ SYNTH_LABS = ("AdaptableSnail", "CalMS21_task1", "JovialSwallow", "LyricalHare",
 SHARED = HERE.parent.parent / "shared" / "data"
 
 FULL = {"synth_videos": 48, "synth_minutes": 3.0, "net": [], "v5": [], "trees": []}
+PREVIOUS = [
+    "model_type=tcn_bilstm",
+    "model_options={dilations: [1, 2, 4, 8, 16], kernel_size: 3}",
+    "lab_vocabulary=null",
+    "epochs=15",
+    "early_stopping_patience=8",
+]
+"""``previous``: the recommended network as it was before ``tcn_bigru`` (TCN + BiLSTM,
+15 epochs on small data; the width still comes from the data size)."""
 QUICK = {
     "synth_videos": 18,
     "synth_minutes": 1.0,
@@ -283,7 +292,7 @@ def run_set(name: str, rows: list[str], work: Path, folds: int, sizes: dict, see
         from mabe.training.folds import make_folds
 
         fold_ids = make_folds([m for m in MabeDataset(data).metas("train") if m.behaviors_labeled], folds, "video", seed)
-    for row, config, sets in (("v5", "v5", sizes["v5"]), ("previous", "recommended", sizes["net"])):
+    for row, config, sets in (("v5", "v5", sizes["v5"]), ("previous", "recommended", PREVIOUS + sizes["net"])):
         if row in rows:
             out[row] = single_model_row(config, sets, data, work / f"{name}_{row}", fold_ids, test)
     if "linear" in rows:
@@ -321,15 +330,25 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--work", type=Path, default=None, help="Keep data and runs here (default: a temporary folder).")
     ap.add_argument("--refit", action="store_true", help="Also compare refitting on everything with the fold ensemble.")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--synth-videos", type=int, default=None, help="Synthetic videos (default 48; quick 18).")
+    ap.add_argument("--synth-minutes", type=float, default=None, help="Minutes per synthetic video (default 3).")
+    ap.add_argument("--set-net", action="append", default=[], help="Extra --set for every network row.")
+    ap.add_argument("--set-v5", action="append", default=[], help="Extra --set for the v5 row.")
     args = ap.parse_args(argv)
     progress.set_enabled(False)
-    sizes = QUICK if args.quick else FULL
+    sizes = dict(QUICK if args.quick else FULL)
+    if args.synth_videos is not None:
+        sizes["synth_videos"] = args.synth_videos
+    if args.synth_minutes is not None:
+        sizes["synth_minutes"] = args.synth_minutes
+    sizes["net"] = sizes["net"] + args.set_net
+    sizes["v5"] = sizes["v5"] + args.set_v5
     rows = [r for r in args.rows.split(",") if r]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench_quality_") as tmp:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        result: dict[str, Any] = {"quick": args.quick, "folds": args.folds, "rows": rows, "sets": {}}
+        result: dict[str, Any] = {"quick": args.quick, "folds": args.folds, "rows": rows, "sizes": sizes, "sets": {}}
         for name in [s for s in args.sets.split(",") if s]:
             result["sets"][name] = run_set(name, rows, work, args.folds, sizes, args.seed, args.refit)
     result["wall_time_sec"] = round(time.perf_counter() - started, 1)
