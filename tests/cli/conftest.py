@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_helpers import Result, exit_code
 
 from mabe.cli.app import main
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
+@pytest.fixture(scope="module", autouse=True)
+def _one_torch_thread():
+    """One intra-op thread: on two shared, busy cores torch's thread pool makes small LSTMs ~100x slower."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture
@@ -28,7 +32,7 @@ def run_cli(capsys):
             main([str(a) for a in args])
             code = 0
         except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            code = exit_code(exc)
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 

@@ -17,15 +17,6 @@ TINY_NET = (
 FEW_TREES = ("--set", "lgbm.n_estimators=15", "--set", "lgbm.num_leaves=7")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 def test_cv_json_prints_cv_json(run_cli, small_dataset, tmp_path):
     run = tmp_path / "cv"

@@ -11,14 +11,12 @@ import io
 import json
 import re
 import shutil
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import Result, invoke
 
-from mabe.cli.app import main
 from mabe.data.schema import parse_behaviors_labeled
 from mabe.decode import DecodeParams
 from mabe.workflows.whitelist import model_whitelist
@@ -28,22 +26,8 @@ pytestmark = pytest.mark.slow
 TINY = ("--set", "lstm_hidden=8", "--set", "max_windows_per_epoch=64")
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
 def _invoke(*args: object) -> Result:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main(["--quiet", *(str(a) for a in args)])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    return Result(code, out.getvalue(), err.getvalue())
+    return invoke(*args, quiet=True)
 
 
 def _one_line_error(result: Result) -> str:
@@ -62,15 +46,6 @@ def _drawn_share(data: bytes) -> float:
     rgb = image.imread(io.BytesIO(data), format="png")[..., :3]
     return float((rgb.min(axis=2) < 0.92).mean())
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -21,15 +21,6 @@ pytestmark = pytest.mark.slow
 TINY = ("--set", "lstm_hidden=8", "--set", "max_windows_per_epoch=32", "--no-tune")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 def _train(run_cli, data, run, *extra):
     return run_cli("train", "--data", data, "--out", run, "--config", "demo", "--set", "epochs=2", *TINY, *extra)

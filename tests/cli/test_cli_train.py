@@ -6,17 +6,14 @@ file stays within seconds on two CPU cores.
 
 from __future__ import annotations
 
-import io
 import json
 import math
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import Result, invoke
 
-from mabe.cli.app import main
 from mabe.data.schema import parse_behaviors_labeled
 
 pytestmark = pytest.mark.slow
@@ -25,23 +22,9 @@ TINY = ("--set", "lstm_hidden=8", "--set", "max_windows_per_epoch=64")
 SUBMISSION_COLUMNS = ["row_id", "video_id", "agent_id", "target_id", "action", "start_frame", "stop_frame"]
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
 def _invoke(*args: object) -> Result:
     """Run the CLI in-process outside a test function (for module-scoped fixtures)."""
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main([str(a) for a in args])
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    return Result(code, out.getvalue(), err.getvalue())
+    return invoke(*args)
 
 
 def _snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
@@ -93,16 +76,6 @@ def assert_valid_submission(path: Path, data: Path, split: str = "test") -> pd.D
         assert not overlap.any(), f"overlapping intervals for {key}"
     return sub
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_torch_thread():
-    """One intra-op thread: on two shared, busy cores torch's thread pool makes small LSTMs ~100x slower."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 # ----------------------------------------------------------------------------- a trained run
