@@ -167,8 +167,12 @@ def ensemble_rows(data: Path, work: Path, folds: int, sizes: dict, seed: int, te
     dataset = MabeDataset(data)
     specs = member_specs(dataset, ("network", "lgbm"), None, sizes["net"] + sizes["trees"])
     started = time.perf_counter()
-    result = run_cv(data, work, folds=folds, specs=specs, seed=seed)
-    took = time.perf_counter() - started
+    if (work / "cv.json").is_file():  # a finished run of an earlier invocation (same --work): its numbers
+        result = json.loads((work / "cv.json").read_text())
+        took = float(result["wall_time_sec"])
+    else:
+        result = run_cv(data, work, folds=folds, specs=specs, seed=seed)
+        took = time.perf_counter() - started
     rows = {
         "trees": _summary(result["by_model"]["lgbm"]["fold_scores"]),
         "network": _summary(result["by_model"]["network"]["fold_scores"]),
