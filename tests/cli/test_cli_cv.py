@@ -83,6 +83,12 @@ def test_default_train_is_an_ensemble_that_predicts_and_evaluates(run_cli, small
     result = run_cli("evaluate", "--run", run, "--data", small_dataset)
     assert result.code == 0, result.err
     assert "macro" in result.out.lower()
+    # every network fold's checkpoints are listed (tree folds have none)
+    result = run_cli("checkpoints", run)
+    assert result.code == 0, result.err
+    for k in range(2):
+        assert str(run / "members" / "network" / f"fold{k}" / "checkpoints") in result.out
+    assert "best.ckpt" in result.out and "lgbm" not in result.out
 
 
 def test_a_tiny_budget_shrinks_the_default_and_says_how(run_cli, small_dataset, tmp_path):

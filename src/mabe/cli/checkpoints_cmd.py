@@ -11,18 +11,27 @@ import typer
 def checkpoints(
     run: Path = typer.Argument(..., help="Run directory written by mabe train."),
 ) -> None:
-    """List checkpoints with epoch, monitored metric and size."""
-    from rich.console import Console
-    from rich.table import Table
-
+    """List checkpoints with epoch, monitored metric and size (every network fold of an ensemble)."""
     from mabe.training.run import Run
 
     found = Run(run).require()
-    rows = found.checkpoints()
-    if not rows:
+    runs = [found]
+    if found.kind == "ensemble":  # its network fold models are runs of their own; tree folds have none
+        runs = [Run(d) for d in sorted(found.path.glob("members/*/fold*")) if (d / "config.yaml").is_file()]
+    shown = 0
+    for one in runs:
+        rows = one.checkpoints()
+        if rows:
+            _print_table(str(one.checkpoint_dir), rows)
+            shown += 1
+    if not shown:
         typer.echo(f"{run}: no checkpoints")
-        return
-    title = str(found.checkpoint_dir)
+
+
+def _print_table(title: str, rows: list[dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left", min_width=len(title))
     for name in ("name", "epoch", "metric", "size_bytes"):
         table.add_column(name, justify="left" if name == "name" else "right", no_wrap=True)
