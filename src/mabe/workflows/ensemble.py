@@ -24,7 +24,6 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mabe import __version__
 from mabe.data.io import MabeDataset
-from mabe.data.types import Video, VideoMeta
+from mabe.data.types import Video
 from mabe.decode import VideoProbs
 from mabe.errors import MabeError
 from mabe.fileio import atomic_write_text
@@ -137,15 +136,6 @@ class EnsemblePredictor:
         """The blended probabilities of one video."""
         per_member = {name: average_probs([p.predict(video) for p in folds]) for name, folds in self.members.items()}
         return blend_probs(per_member, self.record.weights)
-
-
-def iter_ensemble_probs(
-    run: str | Path, dataset: MabeDataset, metas: Iterable[VideoMeta], description: str = "predicting"
-) -> Iterator[VideoProbs]:
-    """Blended probabilities of each video, one video in memory at a time."""
-    predictor = EnsemblePredictor(run)
-    for meta in track(list(metas), description):
-        yield predictor.predict(dataset.load_video(meta))
 
 
 def evaluate_ensemble(run: str | Path, data_dir: str | Path, split: str = "test") -> dict[str, Any]:
