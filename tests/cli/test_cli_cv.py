@@ -104,3 +104,14 @@ def test_a_tiny_budget_shrinks_the_default_and_says_how(run_cli, small_dataset, 
 
     result = run_cli("train", "--data", small_dataset, "--out", tmp_path / "r2", "--config", "demo", "--budget", "5")
     assert result.code == 2 and "--budget" in result.err
+
+
+@pytest.mark.parametrize("setting", ["strategy=ddp", "devices=2"])
+def test_default_ensemble_refuses_several_devices_in_one_line(run_cli, small_dataset, tmp_path, setting):
+    run = tmp_path / "ens"
+    result = run_cli("train", "--data", small_dataset, "--out", run, "--set", setting)
+    assert result.code == 2, result.err
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.err, result.err
+    assert f"--set {setting}" in lines[0] and "--config recommended" in lines[0]
+    assert not run.exists()
