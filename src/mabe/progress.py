@@ -8,7 +8,7 @@ meant for pipes (``--json``) stays clean.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -16,10 +16,42 @@ T = TypeVar("T")
 _ENABLED = True
 
 
+def _to_stderr(message: str) -> None:
+    print(f"mabe: {message}", file=sys.stderr, flush=True)
+
+
+_STATUS: Callable[[str], None] = _to_stderr
+
+
 def set_enabled(enabled: bool) -> None:
     """Turn progress bars on or off for this process."""
     global _ENABLED
     _ENABLED = enabled
+
+
+def status(message: str) -> None:
+    """Report one line of progress of long work (an epoch ended, a stage began).
+
+    Library code below the CLI never prints: it calls this, and the CLI chooses where the
+    line goes (:func:`set_status_handler`). By default it goes to stderr as ``mabe: <message>``.
+
+    Examples
+    --------
+    >>> lines = []
+    >>> previous = set_status_handler(lines.append)
+    >>> status("epoch 1/3")
+    >>> _ = set_status_handler(previous)
+    >>> lines
+    ['epoch 1/3']
+    """
+    _STATUS(message)
+
+
+def set_status_handler(handler: Callable[[str], None]) -> Callable[[str], None]:
+    """Send :func:`status` lines to ``handler``; returns the previous handler."""
+    global _STATUS
+    previous, _STATUS = _STATUS, handler
+    return previous
 
 
 def bars_enabled() -> bool:
