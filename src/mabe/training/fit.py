@@ -14,7 +14,6 @@ that is not a mabe run; ``resume=True`` continues an unfinished one.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -35,6 +34,7 @@ from mabe.training.callbacks import (
     read_metrics_csv,
 )
 from mabe.training.datamodule import MabeDataModule
+from mabe.training.distributed import is_global_zero
 from mabe.training.inference import read_checkpoint
 from mabe.training.module import MONITOR, BehaviourModule
 from mabe.training.prepare import Prepared, baseline_metrics, prepare
@@ -52,10 +52,6 @@ RUNTIME_KEYS: tuple[str, ...] = (
     "log_every_n_steps",
 )
 """Keys a resumed run takes from the caller's config; every other key comes from RUN/config.yaml."""
-
-
-def _note(message: str) -> None:
-    print(f"mabe: {message}", file=sys.stderr, flush=True)
 
 
 class _DropTips(logging.Filter):
@@ -78,9 +74,7 @@ def _quiet_lightning() -> None:
 
 
 def _is_rank_zero() -> bool:
-    from mabe.training.distributed import is_global_zero  # also right under torchrun and SLURM
-
-    return is_global_zero()
+    return is_global_zero()  # also right under torchrun and SLURM
 
 
 def run_state(run: Path) -> str:
@@ -129,7 +123,7 @@ def _resume_config(run: Path, config: Config, user_keys: set[str] | None) -> Con
         and getattr(config, k) != getattr(stored, k)
     ]
     if differing:
-        _note(f"resuming {run} with its own config; ignoring {', '.join(differing)}")
+        progress.status(f"resuming {run} with its own config; ignoring {', '.join(differing)}")
     return stored.model_copy(update={k: v for k, v in runtime.items() if v is not None})
 
 
@@ -147,7 +141,7 @@ def resolve_precision(precision: str, accelerator: str) -> str:
     if precision == "bf16-mixed" and accelerator == "cpu":
         return precision  # asked for on the CPU explicitly: bf16 autocast runs there (slowly; for checks)
     if precision != "32" and not gpu:
-        _note(f"precision {precision} needs a CUDA GPU; training in 32-bit on this machine")
+        progress.status(f"precision {precision} needs a CUDA GPU; training in 32-bit on this machine")
         return "32"
     return precision
 
@@ -270,7 +264,7 @@ def fit(
     run = Path(run_dir if run_dir is not None else config.run_dir)
     state = _check_run_dir(run, resume)
     if state == "finished":
-        _note(f"{run} is already finished; nothing to resume")
+        progress.status(f"{run} is already finished; nothing to resume")
         return read_summary(run)
     existed = run.exists()
     try:
@@ -300,7 +294,7 @@ def _fit(
     if resuming:
         config = _resume_config(run.path, config, user_keys)
     elif resume:
-        _note(f"{run.path} has no complete epoch yet; starting from epoch 1 with the given config")
+        progress.status(f"{run.path} has no complete epoch yet; starting from epoch 1 with the given config")
     config = config.model_copy(update={"run_dir": str(run.path)})
 
     import lightning as L
