@@ -88,7 +88,7 @@ def print_trained(result: TrainResult) -> None:
 
 
 def _train_ensemble(
-    data: Path, out: Path, overrides: list[str], resume: bool, budget: float | None, folds: int | None
+    data: Path, out: Path, overrides: list[str], resume: bool, budget: float | None, folds: int
 ) -> None:
     """Train the default ``mabe train`` ensemble, then print its scores."""
     from mabe.cli.cv_cmd import print_cv

@@ -1,11 +1,11 @@
-"""mabe on Modal: the CLI's workflows on rented GPUs, with data and runs on a persistent volume.
+r"""mabe on Modal: the CLI's workflows on rented GPUs, with data and runs on a persistent volume.
 
 Install the extra (``pip install -e ".[modal]"``), log in once (``modal token new``), store the
 Kaggle credentials as a Modal secret named ``kaggle`` (keys ``KAGGLE_USERNAME`` and
 ``KAGGLE_KEY``), then::
 
     modal run -m mabe.cloud.modal_app::download                       # mabe download --out DATA
-    modal run -m mabe.cloud.modal_app::train --run r1 --gpu H100 \\
+    modal run -m mabe.cloud.modal_app::train --run r1 --gpu H100 \
         --timeout-hours 8 --overrides "epochs=30;batch_size=256"     # mabe train --data DATA --out RUNS/r1 --set ...
     modal run -m mabe.cloud.modal_app::predict --run r1               # mabe predict --run RUNS/r1 --data DATA
     modal run -m mabe.cloud.modal_app::score --run r1 --split train   # mabe score --data DATA --submission ...

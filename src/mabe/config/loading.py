@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from mabe.config.schema import Config
 from mabe.errors import ConfigError
@@ -108,7 +109,7 @@ def parse_override(item: str) -> tuple[str, Any]:
     return key, parse_yaml(raw, f"--set {item}") if raw.strip() else None
 
 
-def _format_error(err: dict[str, Any], sources: dict[str, str], default_source: str) -> str:
+def _format_error(err: ErrorDetails, sources: dict[str, str], default_source: str) -> str:
     loc = err.get("loc") or ()
     key = str(loc[0]) if loc else ""
     source = sources.get(key, default_source)
@@ -195,7 +196,7 @@ def load_config(
 
 
 def config_to_yaml(config: Config) -> str:
-    """The config as YAML text, keys in definition order."""
+    """Return the config as YAML text, keys in definition order."""
     return yaml.safe_dump(config.to_dict(), sort_keys=False, default_flow_style=None)
 
 

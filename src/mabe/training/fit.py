@@ -78,12 +78,12 @@ def _is_rank_zero() -> bool:
 
 
 def run_state(run: Path) -> str:
-    """``"new"`` (absent or empty), ``"finished"``, ``"unfinished"`` or ``"foreign"`` (other files)."""
+    """Return ``"new"`` (absent or empty), ``"finished"``, ``"unfinished"`` or ``"foreign"`` (other files)."""
     return Run(run).state()
 
 
 def _never_trained(run: Run) -> bool:
-    """An unfinished run without a checkpoint: nothing to resume from, nothing worth keeping."""
+    """Tell whether an unfinished run has no checkpoint: nothing to resume from, nothing worth keeping."""
     if run.state() != "unfinished":
         return False
     try:
@@ -93,7 +93,7 @@ def _never_trained(run: Run) -> bool:
 
 
 def _check_run_dir(run: Path, resume: bool) -> str:
-    """The run directory's :func:`run_state`, after refusing what must not be written into."""
+    """Return the run directory's :func:`run_state`, after refusing what must not be written into."""
     if not _is_rank_zero():  # rank 0 already checked (and created) it
         return "unfinished"
     state = Run(run).state()
@@ -174,7 +174,8 @@ def _make_trainer(config: Config, callbacks: list[Any], progress_bar: bool, run:
         devices=config.devices,
         num_nodes=config.num_nodes,
         strategy=config.strategy,
-        precision=resolve_precision(config.precision, config.accelerator),
+        # resolve_precision returns one of Lightning's precision names (Config validates the key)
+        precision=resolve_precision(config.precision, config.accelerator),  # type: ignore[arg-type]
         gradient_clip_val=config.grad_clip or None,
         callbacks=callbacks,
         logger=False,
@@ -259,9 +260,10 @@ def fit(
         complete epoch's checkpoint is the state ``--resume`` continues from.
     """
     started = time.perf_counter()
-    if run_dir is None and not config.run_dir:
+    target = run_dir if run_dir is not None else config.run_dir
+    if not target:
         raise ConfigError("no run directory: pass --out RUN (or set run_dir)")
-    run = Path(run_dir if run_dir is not None else config.run_dir)
+    run = Path(target)
     state = _check_run_dir(run, resume)
     if state == "finished":
         progress.status(f"{run} is already finished; nothing to resume")
@@ -348,7 +350,7 @@ def _fit(
 
 
 def read_summary(run_dir: str | Path) -> dict[str, Any]:
-    """A finished run's ``summary.json`` as a dict (metrics written as ``null`` read back as NaN)."""
+    """Return a finished run's ``summary.json`` as a dict (metrics written as ``null`` read back as NaN)."""
     return Run(run_dir).summary().to_dict()
 
 
@@ -418,7 +420,7 @@ def _summary(
 
 
 def evaluate(run_dir: str | Path, data_dir: str | Path, split: str = "test", which: str = "best") -> dict[str, Any]:
-    """The run's frame metrics on a labelled split (labels from ``{split}_annotation``).
+    """Return the run's frame metrics on a labelled split (labels from ``{split}_annotation``).
 
     Returns
     -------

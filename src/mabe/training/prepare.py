@@ -111,6 +111,7 @@ class VideoLoader:
         self._dataset: MabeDataset | None = None
 
     def __call__(self, i: int) -> VideoSample:
+        """Load video ``i`` and build its sample (the dataset is opened on first use, in the worker)."""
         if self._dataset is None:
             self._dataset = MabeDataset(self.root)
         video = self._dataset.load_video(self.metas[i])
@@ -198,7 +199,7 @@ def action_counts(store: SampleStore, n_actions: int) -> tuple[np.ndarray, np.nd
     supervised = np.zeros(n_actions, dtype=np.int64)
     for s in store.samples:
         for p in range(len(s.pairs)):
-            if s.mask is None or not s.mask[p].any():
+            if s.mask is None or s.intervals is None or not s.mask[p].any():
                 continue
             supervised += s.mask[p] * s.n
             for action, start, stop in s.intervals[p]:
@@ -222,7 +223,7 @@ def loss_weights(prepared: Prepared) -> list[float] | None:
 
 
 def baseline_metrics(prepared: Prepared) -> dict[str, object]:
-    """A trivial predictor's validation macro-F1 (key ``macro_f1``), to compare the model against.
+    """Return a trivial predictor's validation macro-F1 (key ``macro_f1``), to compare the model against.
 
     seed4: always the most common training class. actions: every supervised
     entry predicted positive.
@@ -237,7 +238,7 @@ def baseline_metrics(prepared: Prepared) -> dict[str, object]:
     ys, masks = [], []
     for s in prepared.val_store.samples:
         for p in range(len(s.pairs)):
-            if s.mask is not None and s.mask[p].any():
+            if s.mask is not None and s.intervals is not None and s.mask[p].any():
                 ys.append(intervals_to_dense(s.intervals[p], s.n, len(prepared.actions)))
                 masks.append(np.broadcast_to(s.mask[p], (s.n, len(prepared.actions))))
     y = np.concatenate(ys) if ys else np.zeros((0, len(prepared.actions)))
