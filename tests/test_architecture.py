@@ -11,6 +11,8 @@
 "Heavy" is measured, not listed: a fresh interpreter forks one child per
 imported module; the child imports it and reports the first heavy top-level
 package it asks for (it stops right there, so torch is never actually loaded).
+A module found light is then imported by the parent, so later children start
+with it loaded (it asks for nothing heavy, so the answers do not change).
 """
 
 from __future__ import annotations
@@ -175,6 +177,10 @@ _PROBE = textwrap.dedent(
         os.waitpid(pid, 0)
         lines = [l for l in data.decode().splitlines() if l.startswith("R ")]
         result[current] = json.loads(lines[-1][2:])[1] if lines else "-no answer-"
+        if result[current] is None:
+            # light: load it here too, so later children inherit it (it asks for nothing heavy)
+            importlib.import_module(current)
+            assert not heavy & {m.split(".")[0] for m in sys.modules}, current
     print("PROBE " + json.dumps(result))
     """
 )
