@@ -23,10 +23,9 @@ import os
 import subprocess
 import sys
 import textwrap
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
@@ -44,21 +43,38 @@ CYCLE_MARK = "# import cycle:"
 # ----------------------------------------------------------------------------- import-linter
 
 
-def test_import_contracts_hold() -> None:
-    pytest.importorskip("importlinter")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
+def _lint_imports(cwd: Path, pythonpath: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(pythonpath), os.environ.get("PYTHONPATH", "")])}
     lint = Path(sys.executable).with_name("lint-imports")
     command = [str(lint)] if lint.is_file() else [sys.executable, "-m", "importlinter.cli"]
-    out = subprocess.run(
-        [*command, "--no-cache"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    return subprocess.run(
+        [*command, "--no-cache", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
     )
+
+
+def test_import_contracts_hold() -> None:
+    out = _lint_imports(ROOT, SRC)
     assert out.returncode == 0, out.stdout[-6000:] + out.stderr[-2000:]
     assert " 0 broken" in out.stdout, out.stdout
 
 
+def test_a_broken_layer_is_reported(tmp_path: Path) -> None:
+    """The same check on a toy package whose lower layer imports the upper one fails."""
+    toy = tmp_path / "toy"
+    toy.mkdir()
+    (toy / "__init__.py").write_text("")
+    (toy / "high.py").write_text("from toy import low\n")
+    (toy / "low.py").write_text("def f():\n    from toy import high\n    return high\n")
+    (tmp_path / "contracts.toml").write_text(
+        '[tool.importlinter]\nroot_package = "toy"\n\n[[tool.importlinter.contracts]]\n'
+        'name = "toy layers"\ntype = "layers"\nlayers = ["toy.high", "toy.low"]\n'
+    )
+    out = _lint_imports(tmp_path, tmp_path, "--config", str(tmp_path / "contracts.toml"))
+    assert out.returncode != 0 and "toy.low -> toy.high" in out.stdout, out.stdout + out.stderr
+
+
 def test_contracts_name_every_top_level_module() -> None:
     """A new top-level module or subpackage must be placed in the layers contract."""
-    tomllib = pytest.importorskip("tomllib")
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
     layers = next(c for c in config["contracts"] if c["type"] == "layers")["layers"]
     placed = {name.strip() for layer in layers for name in layer.replace(":", "|").split("|")}
