@@ -40,7 +40,7 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 
 
 def current_umask() -> int:
-    """The process umask (read by setting it and putting it back at once).
+    """Return the process umask (read by setting it and putting it back at once).
 
     Examples
     --------

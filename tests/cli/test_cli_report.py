@@ -83,7 +83,7 @@ def unlabelled(small_dataset, tmp_path_factory) -> Path:
 
 
 def _triples(sub: pd.DataFrame) -> set[tuple[str, str, str]]:
-    return set(zip(sub["agent_id"], sub["target_id"], sub["action"]))
+    return set(zip(sub["agent_id"], sub["target_id"], sub["action"], strict=True))
 
 
 # ----------------------------------------------------------------------------- predict on new recordings
@@ -141,7 +141,7 @@ def test_videos_without_interval_are_summarised_and_an_empty_submission_is_refus
     tiny_run, unlabelled, small_dataset, tmp_path
 ):
     meta = pd.read_csv(small_dataset / "test.csv")
-    labs = dict(zip(meta["lab_id"], meta["video_id"]))
+    labs = dict(zip(meta["lab_id"], meta["video_id"], strict=True))
     firing_lab, silent_lab = sorted(labs)
     # probabilities of a sigmoid are < 1: threshold 1.0 never fires
     actions = json.loads((tiny_run / "summary.json").read_text())["actions"]

@@ -45,7 +45,7 @@ def test_absolute_checkpoint_dir_gets_one_folder_per_run(run_cli, small_dataset,
         assert result.code == 0, result.err
     folders = [Path(json.loads((run / "run.json").read_text())["checkpoint_dir"]) for run in runs]
     assert folders[0] != folders[1]
-    for run, folder in zip(runs, folders):
+    for run, folder in zip(runs, folders, strict=True):
         assert folder.parent == shared and (folder / "best.ckpt").is_file()
         # the config keeps what the user wrote; the run records where its checkpoints are
         assert f"checkpoint_dir: {shared}" in (run / "config.yaml").read_text()

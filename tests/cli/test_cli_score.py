@@ -25,7 +25,7 @@ def _annotations(data: Path, split: str = "test") -> pd.DataFrame:
     """The split's labelled bouts read from the parquet files, as submission rows (no mabe reader)."""
     meta = pd.read_csv(data / f"{split}.csv")
     parts = []
-    for lab, video in zip(meta["lab_id"], meta["video_id"]):
+    for lab, video in zip(meta["lab_id"], meta["video_id"], strict=True):
         path = data / f"{split}_annotation" / lab / f"{video}.parquet"
         ann = pd.read_parquet(path)
         agent = "mouse" + ann["agent_id"].astype(int).astype(str)
@@ -106,7 +106,7 @@ def test_score_tables_and_json_match_the_metric(run_cli, small_dataset, imperfec
     # per-(lab, action) table: every labelled (lab, action) is listed
     truth = _annotations(small_dataset)
     table = {(row[0], row[1]): row for row in _table_rows(result.out, 6)}
-    assert set(zip(truth["lab_id"], truth["action"])) <= set(table), result.out
+    assert set(zip(truth["lab_id"], truth["action"], strict=True)) <= set(table), result.out
     labs = set(truth["lab_id"])
     per_lab = {row[0]: float(row[1]) for row in _table_rows(result.out, 2)}
     assert set(per_lab) == labs

@@ -97,7 +97,7 @@ def test_default_model_trains_and_predicts_on_odd_data(odd_dataset: Path, tmp_pa
     from mabe.workflows.train import train_run
 
     run = tmp_path / "run"
-    summary = train_run(odd_dataset, run, config_path=None, overrides=QUICK, tune=True)
+    summary = train_run(odd_dataset, run, config_path=None, overrides=QUICK, tune=True).summary
     assert summary["model_type"] == "tcn_bigru" and summary["label_scheme"] == "actions"
     headline = ("val_loss", "val_accuracy", "val_macro_f1")  # per-class values are NaN for absent classes
     assert all(math.isfinite(float(summary["best_metrics"][k])) for k in headline)

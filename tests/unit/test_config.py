@@ -14,9 +14,9 @@ from mabe.config import (
     dump_config,
     load_config,
     packaged_config_path,
-    recommended_config,
 )
 from mabe.errors import ConfigError
+from mabe.workflows.recommend import recommended_config
 
 V5 = {
     "data_dir": "data/mabe",

@@ -14,9 +14,9 @@ def evaluate(
     which: str = typer.Option("best", "--checkpoint", help="best, last, or a checkpoint file name."),
 ) -> None:
     """Report accuracy, macro and per-class F1 / precision / recall of a run on labelled data."""
+    from mabe.cli.tables import print_metrics
     from mabe.training.fit import evaluate as evaluate_run
     from mabe.workflows.ensemble import evaluate_ensemble, is_ensemble_run
-    from mabe.workflows.report import print_metrics
 
     if is_ensemble_run(run):
         metrics = evaluate_ensemble(run, data, split)

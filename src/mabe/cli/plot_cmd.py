@@ -18,7 +18,7 @@ def ethogram_cmd(
     split: str = typer.Option("test", "--split", help="Split of --data holding the video."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace --out if it exists."),
 ) -> None:
-    """True (if labelled) and predicted bouts of one video over time."""
+    """Plot the true (if labelled) and predicted bouts of one video over time."""
     from mabe.workflows.plot_ethogram import write_ethogram
 
     path, n_pred, n_true = write_ethogram(data, submission, video, out, split, overwrite)

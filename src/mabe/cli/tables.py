@@ -1,10 +1,12 @@
-"""Printing DataFrames as terminal tables (rich)."""
+"""Printing DataFrames and metric dictionaries as terminal tables (rich)."""
 
 from __future__ import annotations
 
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+
+from mabe.workflows.report import metrics_tables
 
 
 def _cell(value: object, floatfmt: str) -> str:
@@ -31,3 +33,11 @@ def print_table(df: pd.DataFrame, title: str | None = None, floatfmt: str = ".4f
     if not console.is_terminal:
         console = Console(width=200)
     console.print(table)
+
+
+def print_metrics(metrics: dict, title: str) -> None:
+    """Print headline metrics, then the per-class table if any."""
+    headline, classes = metrics_tables(metrics)
+    print_table(headline, title=title)
+    if len(classes):
+        print_table(classes, title="per class")

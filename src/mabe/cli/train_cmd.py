@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from mabe.workflows.train import TrainResult
 
 
 def train(
@@ -51,7 +55,7 @@ def train(
             raise MabeError("--budget applies to the default ensemble; leave out --config or --budget")
         from mabe.workflows.train import train_run
 
-        train_run(data=data, out=out, config_path=config, overrides=overrides, resume=resume, tune=tune)
+        print_trained(train_run(data=data, out=out, config_path=config, overrides=overrides, resume=resume, tune=tune))
     except TrainingInterrupted as exc:
         command = resume_command(data, out, config, overrides, tune)
         if exc.epochs_saved == 0:
@@ -59,10 +63,34 @@ def train(
         raise TrainingInterrupted(f"{exc}; resume with: {command} --resume", exc.epochs_saved) from None
 
 
+def print_trained(result: TrainResult) -> None:
+    """Print what a single-network training did: the run, its best validation metrics, baseline, decoding."""
+    from mabe.cli.tables import print_metrics
+
+    if not result.global_zero:  # DDP: only the first process reports
+        return
+    summary = result.summary
+    typer.echo(
+        f"trained {summary['model_type']} ({summary['parameters']:,} parameters, "
+        f"{summary['label_scheme']} labels) for {summary['epochs_completed']} epochs "
+        f"in {summary['wall_time_sec']:.0f} s on {summary['device']}; best epoch {summary['best_epoch']}"
+    )
+    best = result.best_metrics
+    print_metrics(best, title=f"validation metrics at the best epoch ({result.run})")
+    baseline = summary.get("baseline") or {}
+    if "macro_f1" in baseline:
+        typer.echo(
+            f"majority-class baseline macro-F1 {baseline['macro_f1']:.4f} vs model "
+            f"{best.get('macro_f1', float('nan')):.4f}"
+        )
+    if result.tuned is not None:
+        typer.echo(str(result.tuned))
+
+
 def _train_ensemble(
-    data: Path, out: Path, overrides: list[str], resume: bool, budget: float | None, folds: int | None
+    data: Path, out: Path, overrides: list[str], resume: bool, budget: float | None, folds: int
 ) -> None:
-    """The default path of ``mabe train``: the cross-fitted ensemble, then its scores."""
+    """Train the default ``mabe train`` ensemble, then print its scores."""
     from mabe.cli.cv_cmd import print_cv
     from mabe.workflows.train import train_ensemble
 
@@ -82,7 +110,7 @@ def _train_ensemble(
 
 
 def resume_command(data: Path, out: Path, config: Path | None, overrides: list[str], tune: bool) -> str:
-    """The ``mabe train`` command line (shell-quoted) that continues this run.
+    """Return the ``mabe train`` command line (shell-quoted) that continues this run.
 
     Examples
     --------

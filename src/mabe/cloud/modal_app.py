@@ -1,11 +1,11 @@
-"""mabe on Modal: the CLI's workflows on rented GPUs, with data and runs on a persistent volume.
+r"""mabe on Modal: the CLI's workflows on rented GPUs, with data and runs on a persistent volume.
 
 Install the extra (``pip install -e ".[modal]"``), log in once (``modal token new``), store the
 Kaggle credentials as a Modal secret named ``kaggle`` (keys ``KAGGLE_USERNAME`` and
 ``KAGGLE_KEY``), then::
 
     modal run -m mabe.cloud.modal_app::download                       # mabe download --out DATA
-    modal run -m mabe.cloud.modal_app::train --run r1 --gpu H100 \\
+    modal run -m mabe.cloud.modal_app::train --run r1 --gpu H100 \
         --timeout-hours 8 --overrides "epochs=30;batch_size=256"     # mabe train --data DATA --out RUNS/r1 --set ...
     modal run -m mabe.cloud.modal_app::predict --run r1               # mabe predict --run RUNS/r1 --data DATA
     modal run -m mabe.cloud.modal_app::score --run r1 --split train   # mabe score --data DATA --submission ...
@@ -25,7 +25,13 @@ from typing import Any
 
 import modal
 
-from mabe import __version__
+# whole modules, so that each remote function calls what the CLI calls at the time it runs
+from mabe import __version__, metrics
+from mabe.data import io as data_io
+from mabe.data import submission
+from mabe.platform import kaggle_download
+from mabe.workflows import predict as predict_workflow
+from mabe.workflows import train as train_workflow
 
 APP_NAME = "mabe"
 VOLUME_NAME = "mabe-vol"
@@ -93,9 +99,7 @@ def _run_dir(run: str) -> Path:
 @app.function(image=image, volumes=VOLUMES, secrets=[modal.Secret.from_name(KAGGLE_SECRET)], **SETTINGS["download_remote"])
 def download_remote(files: list[str] | None = None) -> dict[str, Any]:
     """``mabe download --out /vol/data [--files ...]`` (workflow :func:`mabe.platform.kaggle_download.download`)."""
-    from mabe.platform.kaggle_download import download
-
-    result = download(Path(DATA_DIR), list(files or []))
+    result = kaggle_download.download(Path(DATA_DIR), list(files or []))
     _commit()
     return {"fetched": len(result.fetched), "complete": len(result.complete), "problems": [str(p) for p in result.problems[:20]]}
 
@@ -110,17 +114,17 @@ def train_remote(
     (:func:`mabe.workflows.train.train_ensemble`), with one a single network
     (:func:`mabe.workflows.train.train_run`).
     """
-    from mabe.workflows.train import train_ensemble, train_run
-
     _reload()
     try:
         if config is None:
-            summary = train_ensemble(data=Path(DATA_DIR), out=_run_dir(run), overrides=list(overrides or []), resume=resume)
+            summary = train_workflow.train_ensemble(
+                data=Path(DATA_DIR), out=_run_dir(run), overrides=list(overrides or []), resume=resume
+            )
         else:
-            summary = train_run(
+            summary = train_workflow.train_run(
                 data=Path(DATA_DIR), out=_run_dir(run), config_path=Path(config),
                 overrides=list(overrides or []), resume=resume, tune=tune,
-            )
+            ).summary
     finally:
         _commit()  # keep checkpoints of a run cut by the timeout: --resume continues it
     return summary
@@ -129,13 +133,10 @@ def train_remote(
 @app.function(image=image, volumes=VOLUMES, **SETTINGS["predict_remote"])
 def predict_remote(run: str, split: str = "test", out_name: str = "submission.csv") -> str:
     """``mabe predict --run /vol/runs/RUN --data /vol/data --out /vol/runs/RUN/OUT`` (:func:`mabe.workflows.predict.predict_split`)."""
-    from mabe.data.submission import write_submission
-    from mabe.workflows.predict import predict_split
-
     _reload()
     out = _run_dir(run) / out_name
-    table = predict_split(_run_dir(run), Path(DATA_DIR), split)
-    write_submission(table, out, overwrite=True)
+    table = predict_workflow.predict_split(_run_dir(run), Path(DATA_DIR), split)
+    submission.write_submission(table, out, overwrite=True)
     _commit()
     return str(out)
 
@@ -143,12 +144,9 @@ def predict_remote(run: str, split: str = "test", out_name: str = "submission.cs
 @app.function(image=image, volumes=VOLUMES, **SETTINGS["score_remote"])
 def score_remote(run: str, split: str = "test", out_name: str = "submission.csv") -> dict[str, Any]:
     """``mabe score --data /vol/data --submission /vol/runs/RUN/OUT`` (:func:`mabe.metrics.score_report`)."""
-    from mabe.data.io import MabeDataset
-    from mabe.data.submission import read_submission
-    from mabe.metrics import score_report
-
     _reload()
-    report = score_report(MabeDataset(DATA_DIR).solution(split), read_submission(_run_dir(run) / out_name))
+    solution = data_io.MabeDataset(DATA_DIR).solution(split)
+    report = metrics.score_report(solution, submission.read_submission(_run_dir(run) / out_name))
     return {"score": float(report.score), "per_lab": {str(k): float(v) for k, v in report.per_lab.items()}}
 
 

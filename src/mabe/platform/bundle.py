@@ -26,9 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from mabe import __version__
+from mabe.data.io import MabeDataset
+from mabe.data.schema import tracking_path
+from mabe.data.summary import count_frames
 from mabe.errors import MabeError
 from mabe.fileio import atomic_write_text
 from mabe.platform import kaggle_files, wheelhouse
+from mabe.workflows.predict import predict_split
 
 KAGGLE_HOURS = 9.0
 """Run-time limit of a code competition's notebook, used for the 'fits' estimate."""
@@ -48,10 +52,11 @@ class Throughput:
 
     @property
     def fps(self) -> float:
+        """Frames predicted (and decoded) per second."""
         return self.frames / self.seconds if self.seconds > 0 else float("nan")
 
     def text(self) -> str:
-        """What to expect on Kaggle, in words."""
+        """Return what to expect on Kaggle, in words."""
         per_hour = FPS_REFERENCE * 3600 / self.fps  # seconds to predict one hour of 30 fps video
         fits = KAGGLE_HOURS * 3600 / per_hour
         return (
@@ -110,11 +115,9 @@ def copy_run(run: Path, dest: Path) -> list[str]:
 
 def measure_throughput(run: Path, videos: int = 2, minutes: float = 1.0) -> Throughput:
     """Predict ``videos`` synthetic videos of ``minutes`` each with ``run``; time it (decoding included)."""
-    import torch
+    import torch  # heavy: only to report the threads used
 
-    from mabe.data.io import MabeDataset
-    from mabe.data.synth import synthesize
-    from mabe.workflows.predict import predict_split
+    from mabe.data.synth import synthesize  # heavy (scipy)
 
     with tempfile.TemporaryDirectory(prefix="mabe-throughput-") as tmp:
         data = Path(tmp) / "data"
@@ -131,9 +134,6 @@ def measure_throughput(run: Path, videos: int = 2, minutes: float = 1.0) -> Thro
 
 
 def _frames(data: Path, split: str, meta: Any) -> int:
-    from mabe.data.schema import tracking_path
-    from mabe.data.summary import count_frames
-
     return count_frames(tracking_path(data, split, meta.lab_id, meta.video_id))
 
 

@@ -136,7 +136,7 @@ class KaggleApiClient:
             try:
                 with contextlib.redirect_stdout(quiet):
                     # importing kaggle runs kaggle/__init__.py, which authenticates
-                    from kaggle.api.kaggle_api_extended import KaggleApi  # type: ignore[import-untyped]
+                    from kaggle.api.kaggle_api_extended import KaggleApi
 
                     api = KaggleApi()
                     api.authenticate()

@@ -66,7 +66,7 @@ def _safe_relative(name: str) -> PurePosixPath:
 
 
 def select(files: Sequence[RemoteFile], patterns: Sequence[str]) -> list[RemoteFile]:
-    """The files matching any shell pattern (``fnmatch``, ``*`` also crosses ``/``); all without patterns.
+    """Return the files matching any shell pattern (``fnmatch``, ``*`` also crosses ``/``); all without patterns.
 
     Examples
     --------

@@ -100,7 +100,7 @@ def script_text(version: str, run_name: str) -> str:
 
 
 def notebook_text() -> str:
-    """A Kaggle notebook (nbformat 4) that finds the attached bundle and runs its script."""
+    """Return a Kaggle notebook (nbformat 4) that finds the attached bundle and runs its script."""
     intro = (
         "# MABe submission from a mabe bundle\n"
         "Attach the competition data and the bundle dataset (made by `mabe bundle`), "
@@ -143,7 +143,7 @@ Kaggle's limits for this kind of run (check the competition's "Code Requirements
 
 
 def readme_text(info: dict) -> str:
-    """The bundle's README: contents, use on Kaggle, limits and the expected prediction time."""
+    """Return the bundle's README: contents, use on Kaggle, limits and the expected prediction time."""
     wheels = "\n".join(f"  - {name}" for name in info["wheels"])
     return f"""# mabe bundle of `{info['run_name']}`
 

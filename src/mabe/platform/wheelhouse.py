@@ -9,6 +9,7 @@ matplotlib, kaggle, modal) are left out: prediction never imports them.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -18,6 +19,9 @@ from collections.abc import Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
 
+from packaging.requirements import Requirement  # a dependency of lightning, always installed
+
+import mabe
 from mabe.errors import MabeError
 
 RUNTIME_ROOTS: tuple[str, ...] = (
@@ -53,8 +57,6 @@ def closure(roots: Iterable[str]) -> dict[str, str]:
     MabeError
         If a root is not installed here.
     """
-    from packaging.requirements import Requirement
-
     seen: dict[str, str] = {}
     stack = [(normalize(r), True) for r in roots]
     while stack:
@@ -92,15 +94,13 @@ def runtime_requirements(
 
 
 def project_root() -> Path:
-    """The source tree this ``mabe`` was imported from (holding ``pyproject.toml``).
+    """Return the source tree this ``mabe`` was imported from (holding ``pyproject.toml``).
 
     Raises
     ------
     MabeError
         If ``mabe`` was installed from a wheel (no source tree to build from).
     """
-    import mabe
-
     root = Path(mabe.__file__).resolve().parents[2]
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file() or 'name = "mabe"' not in pyproject.read_text():
@@ -129,12 +129,8 @@ def build_mabe_wheel(dest: Path) -> Path:
             shutil.copy2(root / "README.md", src)
         shutil.copytree(root / "src", src / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         args = ["wheel", "--no-deps", "--quiet", "-w", str(dest), str(src)]
-        try:
-            import setuptools  # type: ignore[import-untyped]  # noqa: F401
-
+        if importlib.util.find_spec("setuptools") is not None:
             args.insert(1, "--no-build-isolation")  # no index needed for the build backend
-        except ImportError:
-            pass
         _pip(args, "build the mabe wheel")
     wheels = sorted(dest.glob("mabe-*.whl"))
     if not wheels:

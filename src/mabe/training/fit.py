@@ -14,7 +14,6 @@ that is not a mabe run; ``resume=True`` continues an unfinished one.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -35,6 +34,7 @@ from mabe.training.callbacks import (
     read_metrics_csv,
 )
 from mabe.training.datamodule import MabeDataModule
+from mabe.training.distributed import is_global_zero
 from mabe.training.inference import read_checkpoint
 from mabe.training.module import MONITOR, BehaviourModule
 from mabe.training.prepare import Prepared, baseline_metrics, prepare
@@ -52,10 +52,6 @@ RUNTIME_KEYS: tuple[str, ...] = (
     "log_every_n_steps",
 )
 """Keys a resumed run takes from the caller's config; every other key comes from RUN/config.yaml."""
-
-
-def _note(message: str) -> None:
-    print(f"mabe: {message}", file=sys.stderr, flush=True)
 
 
 class _DropTips(logging.Filter):
@@ -78,18 +74,16 @@ def _quiet_lightning() -> None:
 
 
 def _is_rank_zero() -> bool:
-    from mabe.training.distributed import is_global_zero  # also right under torchrun and SLURM
-
-    return is_global_zero()
+    return is_global_zero()  # also right under torchrun and SLURM
 
 
 def run_state(run: Path) -> str:
-    """``"new"`` (absent or empty), ``"finished"``, ``"unfinished"`` or ``"foreign"`` (other files)."""
+    """Return ``"new"`` (absent or empty), ``"finished"``, ``"unfinished"`` or ``"foreign"`` (other files)."""
     return Run(run).state()
 
 
 def _never_trained(run: Run) -> bool:
-    """An unfinished run without a checkpoint: nothing to resume from, nothing worth keeping."""
+    """Tell whether an unfinished run has no checkpoint: nothing to resume from, nothing worth keeping."""
     if run.state() != "unfinished":
         return False
     try:
@@ -99,7 +93,7 @@ def _never_trained(run: Run) -> bool:
 
 
 def _check_run_dir(run: Path, resume: bool) -> str:
-    """The run directory's :func:`run_state`, after refusing what must not be written into."""
+    """Return the run directory's :func:`run_state`, after refusing what must not be written into."""
     if not _is_rank_zero():  # rank 0 already checked (and created) it
         return "unfinished"
     state = Run(run).state()
@@ -129,7 +123,7 @@ def _resume_config(run: Path, config: Config, user_keys: set[str] | None) -> Con
         and getattr(config, k) != getattr(stored, k)
     ]
     if differing:
-        _note(f"resuming {run} with its own config; ignoring {', '.join(differing)}")
+        progress.status(f"resuming {run} with its own config; ignoring {', '.join(differing)}")
     return stored.model_copy(update={k: v for k, v in runtime.items() if v is not None})
 
 
@@ -147,7 +141,7 @@ def resolve_precision(precision: str, accelerator: str) -> str:
     if precision == "bf16-mixed" and accelerator == "cpu":
         return precision  # asked for on the CPU explicitly: bf16 autocast runs there (slowly; for checks)
     if precision != "32" and not gpu:
-        _note(f"precision {precision} needs a CUDA GPU; training in 32-bit on this machine")
+        progress.status(f"precision {precision} needs a CUDA GPU; training in 32-bit on this machine")
         return "32"
     return precision
 
@@ -180,7 +174,8 @@ def _make_trainer(config: Config, callbacks: list[Any], progress_bar: bool, run:
         devices=config.devices,
         num_nodes=config.num_nodes,
         strategy=config.strategy,
-        precision=resolve_precision(config.precision, config.accelerator),
+        # resolve_precision returns one of Lightning's precision names (Config validates the key)
+        precision=resolve_precision(config.precision, config.accelerator),  # type: ignore[arg-type]
         gradient_clip_val=config.grad_clip or None,
         callbacks=callbacks,
         logger=False,
@@ -265,12 +260,13 @@ def fit(
         complete epoch's checkpoint is the state ``--resume`` continues from.
     """
     started = time.perf_counter()
-    if run_dir is None and not config.run_dir:
+    target = run_dir if run_dir is not None else config.run_dir
+    if not target:
         raise ConfigError("no run directory: pass --out RUN (or set run_dir)")
-    run = Path(run_dir if run_dir is not None else config.run_dir)
+    run = Path(target)
     state = _check_run_dir(run, resume)
     if state == "finished":
-        _note(f"{run} is already finished; nothing to resume")
+        progress.status(f"{run} is already finished; nothing to resume")
         return read_summary(run)
     existed = run.exists()
     try:
@@ -300,7 +296,7 @@ def _fit(
     if resuming:
         config = _resume_config(run.path, config, user_keys)
     elif resume:
-        _note(f"{run.path} has no complete epoch yet; starting from epoch 1 with the given config")
+        progress.status(f"{run.path} has no complete epoch yet; starting from epoch 1 with the given config")
     config = config.model_copy(update={"run_dir": str(run.path)})
 
     import lightning as L
@@ -354,7 +350,7 @@ def _fit(
 
 
 def read_summary(run_dir: str | Path) -> dict[str, Any]:
-    """A finished run's ``summary.json`` as a dict (metrics written as ``null`` read back as NaN)."""
+    """Return a finished run's ``summary.json`` as a dict (metrics written as ``null`` read back as NaN)."""
     return Run(run_dir).summary().to_dict()
 
 
@@ -424,7 +420,7 @@ def _summary(
 
 
 def evaluate(run_dir: str | Path, data_dir: str | Path, split: str = "test", which: str = "best") -> dict[str, Any]:
-    """The run's frame metrics on a labelled split (labels from ``{split}_annotation``).
+    """Return the run's frame metrics on a labelled split (labels from ``{split}_annotation``).
 
     Returns
     -------

@@ -14,7 +14,7 @@ from mabe.data.types import VideoMeta
 from mabe.errors import ConfigError, DataError
 from mabe.metrics.frame import frame_metrics, multilabel_frame_metrics
 from mabe.training.datamodule import SampleStore, window_index
-from mabe.training.labels import action_vocabulary
+from mabe.training.labels import action_vocabulary, intervals_to_dense
 from mabe.training.samples import VideoSample, build_sample, feature_width, lab_update, resolve_input_dim
 from mabe.training.split import explicit_split, split_videos
 
@@ -42,30 +42,22 @@ class Prepared:
 
 
 def open_dataset(config: Config) -> MabeDataset:
-    """The dataset of ``config.data_dir``; simulated first when ``use_kaggle_data`` is false and it is empty.
+    """Open the dataset of ``config.data_dir``.
+
+    Training never simulates data: with ``use_kaggle_data: false`` and an empty
+    ``data_dir``, the workflow that trains (:func:`mabe.workflows.train.ensure_dataset`)
+    synthesizes it before calling :func:`prepare`.
 
     Raises
     ------
     ConfigError
         If ``data_dir`` is not set.
     DataError
-        If ``use_kaggle_data`` is true and ``data_dir`` holds no dataset.
+        If ``data_dir`` holds no dataset.
     """
     if not config.data_dir:
         raise ConfigError("data_dir is not set; pass --data DIR or set data_dir in the config")
-    root = Path(config.data_dir)
-    empty = not root.exists() or (root.is_dir() and not any(root.iterdir()))
-    if empty and not config.use_kaggle_data:
-        from mabe.data.synth import synthesize
-
-        synthesize(
-            root,
-            n_videos=config.synth_videos,
-            seed=max(config.seed, 0),
-            labs=config.synth_labs,
-            minutes=config.synth_minutes,
-        )
-    return MabeDataset(root)
+    return MabeDataset(Path(config.data_dir))
 
 
 def labelled_metas(dataset: MabeDataset, split: str = "train") -> list[VideoMeta]:
@@ -119,6 +111,7 @@ class VideoLoader:
         self._dataset: MabeDataset | None = None
 
     def __call__(self, i: int) -> VideoSample:
+        """Load video ``i`` and build its sample (the dataset is opened on first use, in the worker)."""
         if self._dataset is None:
             self._dataset = MabeDataset(self.root)
         video = self._dataset.load_video(self.metas[i])
@@ -206,7 +199,7 @@ def action_counts(store: SampleStore, n_actions: int) -> tuple[np.ndarray, np.nd
     supervised = np.zeros(n_actions, dtype=np.int64)
     for s in store.samples:
         for p in range(len(s.pairs)):
-            if s.mask is None or not s.mask[p].any():
+            if s.mask is None or s.intervals is None or not s.mask[p].any():
                 continue
             supervised += s.mask[p] * s.n
             for action, start, stop in s.intervals[p]:
@@ -230,7 +223,7 @@ def loss_weights(prepared: Prepared) -> list[float] | None:
 
 
 def baseline_metrics(prepared: Prepared) -> dict[str, object]:
-    """A trivial predictor's validation macro-F1 (key ``macro_f1``), to compare the model against.
+    """Return a trivial predictor's validation macro-F1 (key ``macro_f1``), to compare the model against.
 
     seed4: always the most common training class. actions: every supervised
     entry predicted positive.
@@ -242,12 +235,10 @@ def baseline_metrics(prepared: Prepared) -> dict[str, object]:
         val = np.concatenate([s.labels for s in prepared.val_store.samples if s.labels is not None])
         m = frame_metrics(val, np.full_like(val, majority), len(prepared.class_names), prepared.class_names)
         return {"name": "majority_class", "class": prepared.class_names[majority], "macro_f1": m["macro_f1"]}
-    from mabe.training.labels import intervals_to_dense
-
     ys, masks = [], []
     for s in prepared.val_store.samples:
         for p in range(len(s.pairs)):
-            if s.mask is not None and s.mask[p].any():
+            if s.mask is not None and s.intervals is not None and s.mask[p].any():
                 ys.append(intervals_to_dense(s.intervals[p], s.n, len(prepared.actions)))
                 masks.append(np.broadcast_to(s.mask[p], (s.n, len(prepared.actions))))
     y = np.concatenate(ys) if ys else np.zeros((0, len(prepared.actions)))

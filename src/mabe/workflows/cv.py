@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from mabe.config import load_config, recommended_config
+from mabe.config import load_config
 from mabe.data.io import MabeDataset
 from mabe.errors import ConfigError, MabeError
 from mabe.fileio import atomic_write_text
@@ -49,6 +49,7 @@ from mabe.workflows.members import (
     member_finished,
 )
 from mabe.workflows.oof import load_oof, oof_path, save_oof
+from mabe.workflows.recommend import recommended_config
 
 PLAN_FILE = "cv_plan.json"
 CV_FILE = "cv.json"

@@ -1,10 +1,8 @@
-"""Printing metric dictionaries as tables."""
+"""Metric dictionaries as tables (data only: :func:`mabe.cli.tables.print_metrics` prints them)."""
 
 from __future__ import annotations
 
 import pandas as pd
-
-from mabe.cli.tables import print_table
 
 _HEADLINE = ("accuracy", "macro_f1", "macro_precision", "macro_recall")
 
@@ -14,6 +12,14 @@ def metrics_tables(metrics: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
 
     Per-class keys look like ``f1/<class>``, ``precision/<class>``, ``recall/<class>``
     (optionally prefixed, e.g. ``val_f1/<class>``).
+
+    Examples
+    --------
+    >>> headline, classes = metrics_tables({"macro_f1": 0.5, "val_f1/attack": 0.25, "val_recall/attack": 1.0})
+    >>> headline.to_dict("records")
+    [{'metric': 'macro_f1', 'value': 0.5}]
+    >>> classes.to_dict("records")
+    [{'class': 'attack', 'f1': 0.25, 'recall': 1.0}]
     """
     headline = []
     per_class: dict[str, dict[str, float]] = {}
@@ -28,11 +34,3 @@ def metrics_tables(metrics: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
         [{"class": name, **vals} for name, vals in per_class.items()]
     )
     return pd.DataFrame(headline), classes
-
-
-def print_metrics(metrics: dict, title: str) -> None:
-    """Print headline metrics, then the per-class table if any."""
-    headline, classes = metrics_tables(metrics)
-    print_table(headline, title=title)
-    if len(classes):
-        print_table(classes, title="per class")

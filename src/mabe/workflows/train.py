@@ -1,22 +1,86 @@
-"""``mabe train`` as a function: config → fit → metrics table → decoding tuned on validation videos."""
+"""``mabe train`` as a function: config → fit → metrics → decoding tuned on validation videos.
+
+Nothing here prints: :func:`train_run` returns a :class:`TrainResult` (the CLI
+prints it) and progress goes through :func:`mabe.progress.status`.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import typer
-
-from mabe.config import Config, load_config, recommended_config
+from mabe.config import Config, load_config, parse_override
 from mabe.data.io import MabeDataset
+from mabe.errors import MabeError
+from mabe.progress import status
+from mabe.training.distributed import is_global_zero
+from mabe.workflows.budget import DataSize, plan_budget
+from mabe.workflows.members import MemberSpec
+from mabe.workflows.predict import decode_params_path
+from mabe.workflows.recommend import recommended_config
+from mabe.workflows.tune import TuneResult, tune_run
 
 RECOMMENDED = "recommended"
-"""``--config recommended``: the single recommended network (:func:`mabe.config.recommended_config`)."""
+"""``--config recommended``: the single recommended network (:func:`mabe.workflows.recommend.recommended_config`)."""
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train_run` did: the run's summary and, if it tuned, the decoding result.
+
+    Attributes
+    ----------
+    run
+        The run directory.
+    summary
+        ``RUN/summary.json`` (model type, parameters, epochs, best metrics, baseline, ...).
+    global_zero
+        False in the other processes of a multi-device (DDP) run: they only train.
+    tuned
+        The decoding tuned on the validation videos, or None when not tuned (``--no-tune``,
+        or a resumed finished run that already had ``decode.json``).
+    """
+
+    run: Path
+    summary: dict[str, Any]
+    global_zero: bool = True
+    tuned: TuneResult | None = None
+
+    @property
+    def best_metrics(self) -> dict[str, Any]:
+        """Return the validation metrics at the best epoch, without their ``val_`` prefix."""
+        return {k.removeprefix("val_"): v for k, v in self.summary.get("best_metrics", {}).items()}
+
+
+def ensure_dataset(config: Config) -> None:
+    """Simulate the dataset first when ``use_kaggle_data`` is false and ``data_dir`` is empty.
+
+    What ``use_kaggle_data: false`` (the demo config) means: ``synth_videos``
+    videos of ``synth_labs`` are written into an empty (or missing) ``data_dir``.
+    A directory holding anything is left as it is.
+    """
+    if config.use_kaggle_data or not config.data_dir:
+        return
+    root = Path(config.data_dir)
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        return
+    from mabe.data.synth import synthesize  # heavy (scipy); only when there is nothing to train on
+
+    status(f"{root} is empty: simulating {config.synth_videos} videos (use_kaggle_data is false)")
+    synthesize(
+        root,
+        n_videos=config.synth_videos,
+        seed=max(config.seed, 0),
+        labs=config.synth_labs,
+        minutes=config.synth_minutes,
+    )
 
 
 def resolve_train_config(
     data: Path, out: Path, config_path: Path | None, overrides: list[str]
 ) -> Config:
-    """The config a training run uses: ``--config`` (or the recommended default), then ``--set``.
+    """Return the config a training run uses: ``--config`` (or the recommended default), then ``--set``.
 
     ``--config recommended`` (when no such file exists) is the recommended
     single network, sized to the data: what ``mabe train`` trained by default
@@ -29,9 +93,7 @@ def resolve_train_config(
 
 
 def user_set_keys(config_path: Path | None, overrides: list[str]) -> set[str]:
-    """Keys the user chose: every ``--set`` key and every key of a ``--config`` file."""
-    from mabe.config import parse_override
-
+    """Return the keys the user chose: every ``--set`` key and every key of a ``--config`` file."""
     keys = {parse_override(item)[0] for item in overrides}
     if config_path is not None and not (str(config_path) == RECOMMENDED and not Path(config_path).exists()):
         keys |= set(load_config(config_path).model_fields_set)
@@ -45,40 +107,27 @@ def train_run(
     overrides: list[str] | None = None,
     resume: bool = False,
     tune: bool = True,
-) -> dict:
-    """Train, print the final validation metrics and, for labelled runs, tune decoding.
+) -> TrainResult:
+    """Train one network and, for labelled runs, tune decoding on its validation videos.
 
-    Returns the run summary (also in ``RUN/summary.json``).
+    Returns
+    -------
+    TrainResult
+        The run summary (also in ``RUN/summary.json``) and the tuned decoding.
     """
-    from mabe.training.distributed import is_global_zero
-    from mabe.training.fit import fit, run_state
-    from mabe.workflows.predict import decode_params_path
-    from mabe.workflows.report import print_metrics
-    from mabe.workflows.tune import tune_run
+    from mabe.training.fit import fit, run_state  # heavy: torch and Lightning
 
     config = resolve_train_config(data, out, config_path, list(overrides or []))
+    ensure_dataset(config)
     # --resume on a finished run changes nothing, unless it was killed while tuning
     was_finished = resume and run_state(Path(out)) == "finished"
     summary = fit(config, out, resume=resume, user_keys=user_set_keys(config_path, list(overrides or [])))
     if not is_global_zero():  # DDP: the other processes' part ends with training
-        return summary
-    typer.echo(
-        f"trained {summary['model_type']} ({summary['parameters']:,} parameters, "
-        f"{summary['label_scheme']} labels) for {summary['epochs_completed']} epochs "
-        f"in {summary['wall_time_sec']:.0f} s on {summary['device']}; best epoch {summary['best_epoch']}"
-    )
-    best = {k.removeprefix("val_"): v for k, v in summary["best_metrics"].items()}
-    print_metrics(best, title=f"validation metrics at the best epoch ({out})")
-    baseline = summary.get("baseline") or {}
-    if "macro_f1" in baseline:
-        typer.echo(
-            f"majority-class baseline macro-F1 {baseline['macro_f1']:.4f} vs model "
-            f"{best.get('macro_f1', float('nan')):.4f}"
-        )
+        return TrainResult(Path(out), summary, global_zero=False)
+    tuned = None
     if tune and not (was_finished and decode_params_path(out).is_file()):
-        result = tune_run(out, data)
-        typer.echo(str(result))
-    return summary
+        tuned = tune_run(out, data)
+    return TrainResult(Path(out), summary, tuned=tuned)
 
 
 DEFAULT_FOLDS = 5
@@ -95,7 +144,7 @@ def train_ensemble(
     members: tuple[str, ...] | None = None,
     cache_dir: Path | None = None,
 ) -> dict:
-    """The default ``mabe train``: cross-fit the trees and the network, blend, tune on every video.
+    """Train the default ``mabe train`` ensemble: cross-fit the trees and the network, blend, tune on every video.
 
     Every member is trained on K-1 folds and predicts the held-out fold
     (:func:`mabe.workflows.cv.run_cv`); blend weights and decoding are tuned
@@ -121,13 +170,8 @@ def train_ensemble(
     dict
         ``cv.json``'s object, with the ``budget`` plan.
     """
-    from mabe.errors import MabeError
-    from mabe.training.prepare import labelled_metas
-    from mabe.workflows.budget import DataSize, plan_budget
-    from mabe.workflows.cv import DEFAULT_MEMBERS, member_specs, run_cv
-    from mabe.workflows.members import MemberSpec
-
-    from mabe.config import parse_override
+    from mabe.training.prepare import labelled_metas  # heavy: torch (the data module)
+    from mabe.workflows.cv import DEFAULT_MEMBERS, member_specs, run_cv  # heavy: torch
 
     for item in overrides or []:
         key, value = parse_override(item)

@@ -96,9 +96,17 @@ def test_train_calls_the_cli_workflow(built, monkeypatch, tmp_path):
     import mabe.workflows.train as train_workflow
 
     seen = []
-    monkeypatch.setattr(train_workflow, "train_run", lambda **kw: seen.append(("single", kw)) or {"status": "finished"})
+    summary = {
+        "status": "finished", "model_type": "tcn_bigru", "parameters": 10, "label_scheme": "actions",
+        "epochs_completed": 2, "wall_time_sec": 1.0, "device": "cpu", "best_epoch": 2,
+        "best_metrics": {"val_macro_f1": 0.5},
+    }
+    monkeypatch.setattr(
+        train_workflow, "train_run",
+        lambda **kw: seen.append(("single", kw)) or train_workflow.TrainResult(kw["out"], summary),
+    )
     monkeypatch.setattr(train_workflow, "train_ensemble", lambda **kw: seen.append(("ensemble", kw)) or {"status": "finished"})
-    assert _local(module.train_remote, "r1", ["epochs=2"], False, True, "v5") == {"status": "finished"}
+    assert _local(module.train_remote, "r1", ["epochs=2"], False, True, "v5") == summary
     kind, kw = seen[-1]
     assert kind == "single" and kw["data"] == Path("/vol/data") and kw["out"] == Path("/vol/runs/r1")
     assert kw["overrides"] == ["epochs=2"] and kw["config_path"] == Path("v5")

@@ -120,10 +120,9 @@ def test_measured_throughput_counts_every_predicted_frame(small_dataset, tmp_pat
 
     tiny = ["lstm_hidden=8", "conv_channels=[8]", "sequence_length=64", "max_windows_per_epoch=32", "epochs=1"]
     fit(load_config("actions", tiny, data_dir=small_dataset), tmp_path / "run", progress_bar=False)
-    import mabe.workflows.predict as predict_workflow
     from mabe.data.io import MabeDataset
 
-    real = predict_workflow.predict_split
+    real = bundle.predict_split
     seen, frames = [], []
 
     def spy(run, data, split):
@@ -136,7 +135,7 @@ def test_measured_throughput_counts_every_predicted_frame(small_dataset, tmp_pat
 
     from unittest import mock
 
-    with mock.patch.object(predict_workflow, "predict_split", spy):
+    with mock.patch.object(bundle, "predict_split", spy):
         t = bundle.measure_throughput(tmp_path / "run", videos=2, minutes=0.25)
     assert sorted(split for _, split in seen) == ["test", "train"] and t.videos == 2
     assert t.frames == sum(frames) > 0 and t.seconds > 0 and t.fps == t.frames / t.seconds

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from mabe.config import recommended_config
 from mabe.data.io import MabeDataset
 from mabe.errors import DataError
 from mabe.training.prepare import labelled_metas, positive_points, prepare
 from mabe.training.split import split_videos
+from mabe.workflows.recommend import recommended_config
 
 
 def _copy_without_bouts(src: Path, dst: Path, which: set[str]) -> None:

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mabe.config import recommended_config
 from mabe.data.io import MabeDataset
 from mabe.errors import MabeError
 from mabe.metrics import check_submission
 from mabe.workflows.members import MemberSpec
 from mabe.workflows.oof import load_oof, oof_path, oof_videos
+from mabe.workflows.recommend import recommended_config
 
 pytestmark = pytest.mark.slow
 
