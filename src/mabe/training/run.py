@@ -8,6 +8,8 @@ A single-model ("network") run directory holds::
     RUN/metrics.csv      one row per epoch
     RUN/summary.json     :class:`RunSummary`, written when training finishes
     RUN/decode.json      tuned decoding parameters
+    RUN/feature_cache/   per-video features (when no other cache is given); not part of the
+                         run's state: a directory holding only it is a new run
 
 Where the checkpoints go (``checkpoint_dir`` of the config):
 
@@ -67,6 +69,7 @@ __all__ = [
 RECORD_FILE = "run.json"
 INDEX_FILE = "index.json"
 DEFAULT_CHECKPOINT_DIR = "checkpoints"
+FEATURE_CACHE_DIR = "feature_cache"
 
 
 def _read_model(path: Path, model: type[BaseModel]) -> Any:
@@ -118,6 +121,11 @@ class Run:
         return self.path / "decode.json"
 
     @property
+    def feature_cache_dir(self) -> Path:
+        """The run's own feature cache (used when no other cache directory is given)."""
+        return self.path / FEATURE_CACHE_DIR
+
+    @property
     def kind(self) -> str:
         """``"ensemble"`` if the run holds ``ensemble.json``, else ``"network"``."""
         if (self.path / "ensemble.json").is_file():
@@ -127,9 +135,14 @@ class Run:
 
     # -- state ---------------------------------------------------------------------------------
     def state(self) -> str:
-        """``"new"`` (absent or empty), ``"finished"``, ``"unfinished"`` or ``"foreign"`` (other files)."""
+        """Tell the run's state: ``"new"``, ``"finished"``, ``"unfinished"`` or ``"foreign"``.
+
+        ``"new"``: absent, empty, or holding only the feature cache (of an
+        attempt killed while preparing its videos); ``"foreign"``: holding
+        files that are not a mabe run's.
+        """
         path = self.path
-        if not path.exists() or (path.is_dir() and not any(path.iterdir())):
+        if not path.exists() or (path.is_dir() and all(p.name == FEATURE_CACHE_DIR for p in path.iterdir())):
             return "new"
         if not path.is_dir():
             return "foreign"

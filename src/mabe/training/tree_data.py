@@ -33,7 +33,7 @@ from mabe.features.tree_features import (
 )
 from mabe.models.trees import lgbm_params, subsample_negatives
 from mabe.progress import track
-from mabe.training.feature_cache import FeatureCache
+from mabe.training.feature_cache import FeatureCache, meta_stamp
 from mabe.training.labels import intervals_to_dense, pair_action_mask, pair_intervals
 from mabe.training.samples import all_pairs
 
@@ -224,10 +224,6 @@ def training_rows(video: Video, actions: Sequence[str], settings: TreeSettings) 
     }
 
 
-def _meta_stamp(meta: VideoMeta) -> dict[str, Any]:
-    return {k: v for k, v in vars(meta).items() if k not in ("split",)}
-
-
 def collect_rows(
     dataset: MabeDataset,
     metas: Sequence[VideoMeta],
@@ -263,7 +259,7 @@ def collect_rows(
             rows = build()
         else:
             sources = [dataset.tracking_path(meta), dataset.annotation_path(meta)]
-            rows = cache.get_or_build(meta.key, sources, build, extra=_meta_stamp(meta))
+            rows = cache.get_or_build(meta.key, sources, build, extra=meta_stamp(meta))
         for key in ("x", "y", "use"):
             parts[key].append(rows[key])
         parts["lab"].append(np.full(len(rows["x"]), meta.lab_id, dtype=object))
