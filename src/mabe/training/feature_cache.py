@@ -30,6 +30,7 @@ user's dataset (:func:`resolve_cache_dir`).
 
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
 import json
@@ -247,16 +248,16 @@ class FeatureCache:
             text = json.dumps({"settings": self.settings, "version": self.version}, indent=2, default=str)
             atomic_write_text(settings_file, text + "\n")
         stamp = self.stamp(sources, extra)
-        keep = set()
+        keep: set[str] = set()
         for array in mapped:
             target = self.mapped_path(name, array, stamp)
-            _write_atomic(target, lambda handle, a=arrays[array]: np.save(handle, a, allow_pickle=False))
+            _write_atomic(target, functools.partial(np.save, arr=arrays[array], allow_pickle=False))
             keep.add(target.name)
         payload: dict[str, Any] = {k: v for k, v in arrays.items() if k not in mapped}
         payload[_STAMP] = np.array(stamp)
         if mapped:
             payload[_MAPPED] = np.array(json.dumps({k: list(np.shape(arrays[k])) for k in mapped}))
-        _write_atomic(path, lambda handle: np.savez(handle, **payload))
+        _write_atomic(path, functools.partial(np.savez, **payload))
         for old in path.parent.glob(f"{glob.escape(path.stem)}.*.npy"):
             if old.name not in keep and old.name.split(".")[0] == path.stem:
                 old.unlink(missing_ok=True)  # mapped files of an older build of this entry
