@@ -117,7 +117,7 @@ def prepare(
     different folds share it.
     Each video's features are built once into the feature cache ``cache_dir``
     (default ``$MABE_CACHE_DIR``, else ``<run_dir>/feature_cache``; none
-    without a run directory) and memory-mapped from there
+    without a run directory or with one inside the dataset) and memory-mapped from there
     (:mod:`mabe.training.sample_store`).
     """
     dataset = open_dataset(config)

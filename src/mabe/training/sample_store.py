@@ -320,17 +320,24 @@ class VideoLoader:
 def network_cache_dir(cache_dir: str | Path | None, run_dir: str | Path | None, dataset_root: Path) -> Path | None:
     """Choose the network's feature cache: ``cache_dir``, else ``$MABE_CACHE_DIR``, else ``RUN/feature_cache``.
 
-    ``None`` when none of them is set (the features then stay in memory).
+    ``None`` (the features then stay in memory) when none of them is set, or
+    when the run directory itself is inside the dataset (the cache is never
+    written into a dataset).
 
     Raises
     ------
     MabeError
-        If the directory is inside the dataset.
+        If ``cache_dir`` or ``$MABE_CACHE_DIR`` is inside the dataset.
     """
-    if cache_dir is None and not os.environ.get(CACHE_ENV) and not run_dir:
-        return None
-    default = Run(run_dir).feature_cache_dir if run_dir else Path(cache_dir or os.environ[CACHE_ENV])
-    return resolve_cache_dir(cache_dir, default, forbidden=[dataset_root])
+    if cache_dir is None and not os.environ.get(CACHE_ENV):
+        if not run_dir:
+            return None
+        default = Run(run_dir).feature_cache_dir
+        root = Path(dataset_root).resolve()
+        if root == default.resolve() or root in default.resolve().parents:
+            return None
+        return default
+    return resolve_cache_dir(cache_dir, Path(cache_dir or os.environ[CACHE_ENV]), forbidden=[dataset_root])
 
 
 def sample_store(

@@ -143,6 +143,7 @@ def test_network_cache_dir_choice(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv(CACHE_ENV, raising=False)
     assert network_cache_dir(None, None, data) is None
     assert network_cache_dir(None, tmp_path / "run", data) == tmp_path / "run" / "feature_cache"
+    assert network_cache_dir(None, data / "runs" / "a", data) is None  # never written into the dataset
     assert network_cache_dir(tmp_path / "c", tmp_path / "run", data) == tmp_path / "c"
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "env"))
     assert network_cache_dir(None, None, data) == tmp_path / "env"
