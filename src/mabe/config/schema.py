@@ -130,7 +130,10 @@ class Config(BaseModel):
     feature_dtype
         Storage dtype of cached features (``"float16"`` halves memory).
     feature_cache_gb
-        Cap of the in-memory feature cache; videos beyond it are recomputed when needed.
+        Ignored; still accepted so older config files load. Training features
+        are built once per video into the on-disk feature cache
+        (``$MABE_CACHE_DIR``, else ``RUN/feature_cache``) and memory-mapped from
+        there, so the OS page cache bounds the memory they take.
     model_options
         Extra keyword arguments for ``build_model`` (for models other than conv_bilstm).
     lab_vocabulary

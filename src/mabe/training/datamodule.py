@@ -1,85 +1,29 @@
-"""Window datasets over cached per-video samples, an epoch-subset sampler and the data module."""
+"""Window datasets over cached per-video samples, an epoch-subset sampler and the data module.
+
+The samples come from a :class:`~mabe.training.sample_store.SampleStore`
+(features memory-mapped from the on-disk feature cache).
+"""
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import lightning as L
 import numpy as np
 import torch
+import torch.distributed as dist
+from lightning.pytorch.overrides.distributed import UnrepeatedDistributedSampler
 from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 
 from mabe.config import Config
-from mabe.progress import track
+from mabe.models import MODELS
 from mabe.training.labels import intervals_to_dense
-from mabe.training.samples import VideoSample
+from mabe.training.sample_store import SampleStore
 from mabe.training.windows import jitter_start, take_window, tile_starts, window_starts
 
 IGNORE_INDEX = -100
 """Target of padded frames in the seed4 cross-entropy."""
-
-
-class SampleStore:
-    """Per-video samples, loaded once; features kept in an LRU cache capped in bytes.
-
-    Labels, bout lists and masks (small) stay in memory for every video;
-    features are dropped least-recently-used first when the cache exceeds
-    ``max_bytes`` and recomputed by ``loader`` when needed again.
-
-    Parameters
-    ----------
-    loader
-        ``loader(i)`` builds the :class:`VideoSample` of video ``i``.
-    n_videos
-        Number of videos.
-    max_bytes
-        Cap of the feature cache.
-    description
-        Progress-bar label of the first pass.
-    """
-
-    def __init__(
-        self,
-        loader: Callable[[int], VideoSample],
-        n_videos: int,
-        max_bytes: float,
-        description: str = "preparing videos",
-    ) -> None:
-        self._loader = loader
-        self._max_bytes = float(max_bytes)
-        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
-        self._cached_bytes = 0
-        self.samples: list[VideoSample] = []
-        for i in track(range(n_videos), description, total=n_videos):
-            sample = loader(i)
-            self._put(i, sample.features)
-            sample.features = sample.features[:0]  # shape/dtype only; data lives in the cache
-            self.samples.append(sample)
-
-    def __len__(self) -> int:
-        return len(self.samples)
-
-    def features(self, i: int) -> np.ndarray:
-        """Features of video ``i`` (recomputed if they were evicted)."""
-        if i in self._cache:
-            self._cache.move_to_end(i)
-            return self._cache[i]
-        feats = self._loader(i).features
-        self._put(i, feats)
-        return feats
-
-    def _put(self, i: int, feats: np.ndarray) -> None:
-        self._cache[i] = feats
-        self._cached_bytes += feats.nbytes
-        while self._cached_bytes > self._max_bytes and len(self._cache) > 1:
-            _, old = self._cache.popitem(last=False)
-            self._cached_bytes -= old.nbytes
-
-    @property
-    def frames(self) -> int:
-        """Grid points over all videos."""
-        return int(sum(s.n for s in self.samples))
 
 
 def window_index(store: SampleStore, length: int, stride: int | None, seed4: bool) -> np.ndarray:
@@ -138,7 +82,7 @@ class WindowDataset(Dataset):
     def __len__(self) -> int:
         return int(len(self.index))
 
-    def __getitem__(self, k: int) -> dict[str, np.ndarray]:
+    def __getitem__(self, k: int) -> dict[str, Any]:
         i, p, start = (int(v) for v in self.index[k])
         sample = self.store.samples[i]
         if self.jitter:
@@ -148,25 +92,30 @@ class WindowDataset(Dataset):
         if self.n_actions:
             feats = feats[p]
         x, valid = take_window(feats, start, self.length)
-        item = {
-            "x": x.astype(np.float32, copy=False),
+        item: dict[str, Any] = {
+            # a copy: the features may be a read-only memory map, which torch will not wrap
+            "x": np.array(x, dtype=np.float32),
             "valid": valid,
             "lab": np.int64(sample.lab),
             "log_fps": np.float32(sample.log_fps),
         }
         if self.n_actions:
+            if sample.intervals is None or sample.mask is None:
+                raise ValueError(f"{sample.key}: an actions-scheme window needs the sample's bouts and mask")
             y = intervals_to_dense(sample.intervals[p], self.length, self.n_actions, offset=start)
             y[~valid] = 0.0
             item["y"] = y
             item["mask"] = valid[:, None] & sample.mask[p][None, :]
         else:
+            if sample.labels is None:
+                raise ValueError(f"{sample.key}: a seed4 window needs the sample's frame labels")
             labels, _ = take_window(sample.labels, start, self.length)
             item["y"] = np.where(valid, labels, IGNORE_INDEX).astype(np.int64)
             item["mask"] = valid
         return item
 
 
-def trim_padding(items: list[dict[str, np.ndarray]]) -> dict[str, torch.Tensor]:
+def trim_padding(items: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
     """Collate windows, then cut the frames that are padding in every window of the batch.
 
     For padding-invariant models (``padding_invariant = True``) the result is
@@ -182,9 +131,7 @@ def trim_padding(items: list[dict[str, np.ndarray]]) -> dict[str, torch.Tensor]:
 
 
 def padding_invariant(model_type: str) -> bool:
-    """Whether the registered model's outputs ignore the padding after a window's real frames."""
-    from mabe.models import MODELS
-
+    """Tell whether the registered model's outputs ignore the padding after a window's real frames."""
     return bool(getattr(MODELS.get(model_type), "padding_invariant", False))
 
 
@@ -263,22 +210,20 @@ class MabeDataModule(L.LightningDataModule):
         return self._loader(self.train_set, self.train_sampler)
 
     def val_dataloader(self) -> DataLoader:
-        """Validation windows tiling each video once, in order (under DDP: each on one process)."""
+        """Return the validation windows, tiling each video once, in order (under DDP: each on one process)."""
         return self._loader(self.val_set, _unrepeated_sampler(self.val_set))
 
 
-def _unrepeated_sampler(dataset: Dataset) -> Sampler | None:
-    """Under DDP, a sampler giving every window to exactly one process, so the gathered
-    metrics are those of one process (Lightning's default repeats windows to even the
-    processes out); ``None`` (Lightning's default) otherwise or if a process would get none.
-    """
-    import torch.distributed as dist
+def _unrepeated_sampler(dataset: WindowDataset) -> Sampler | None:
+    """Give every window to exactly one process under DDP (a sampler), else ``None``.
 
+    The gathered metrics are then those of one process (Lightning's default
+    repeats windows to even the processes out); ``None`` (Lightning's
+    default) without DDP or if a process would get no window.
+    """
     if not (dist.is_available() and dist.is_initialized()):
         return None
     world = dist.get_world_size()
     if world < 2 or len(dataset) < world:
         return None
-    from lightning.pytorch.overrides.distributed import UnrepeatedDistributedSampler
-
     return UnrepeatedDistributedSampler(dataset, shuffle=False)

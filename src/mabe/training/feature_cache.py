@@ -4,6 +4,8 @@ Layout::
 
     CACHE_DIR/<key>/settings.json              what the key stands for (for people)
     CACHE_DIR/<key>/<lab_id>/<video_id>.npz    one entry per video
+    CACHE_DIR/<key>/<lab_id>/<video_id>.<tag>.<array>.npy
+                                               an array of the entry kept apart, to be memory-mapped
 
 ``<key>`` is a hash of the feature settings and :data:`FEATURE_CODE_VERSION`
 (bumped whenever the feature code changes meaning), so different settings
@@ -12,7 +14,15 @@ built from (resolved path, size and ``mtime_ns`` of each, plus anything else
 the caller names, e.g. the video's metadata); an entry whose stamp differs
 from the current files is rebuilt. Entries are written atomically (a
 temporary sibling renamed into place), so a killed run never leaves half an
-entry, and they are read one video at a time.
+entry, and they are read one video at a time; an entry that cannot be read
+(damaged, truncated) is rebuilt.
+
+Large arrays can be kept *mapped* (``mapped=`` of :meth:`FeatureCache.save`):
+they are written as plain ``.npy`` files beside the entry and read back with
+``np.load(mmap_mode="r")``, so only the pages in use stay in memory (the OS
+page cache bounds it). Their file name carries a tag of the entry's stamp,
+so two processes building the same entry write the same bytes to the same
+name, and the ``.npz`` (written last) is what makes an entry valid.
 
 The cache directory is always given explicitly: it must never be inside a
 user's dataset (:func:`resolve_cache_dir`).
@@ -20,6 +30,8 @@ user's dataset (:func:`resolve_cache_dir`).
 
 from __future__ import annotations
 
+import functools
+import glob
 import hashlib
 import json
 import os
@@ -30,8 +42,9 @@ from typing import Any
 
 import numpy as np
 
+from mabe.data.types import VideoMeta
 from mabe.errors import MabeError
-from mabe.fileio import atomic_write_text
+from mabe.fileio import atomic_write_text, current_umask, remove_stale_temporaries
 
 FEATURE_CODE_VERSION = 1
 """Version of the cached feature code; part of every key."""
@@ -40,6 +53,8 @@ CACHE_ENV = "MABE_CACHE_DIR"
 """Environment variable naming the cache directory when none is given."""
 
 _STAMP = "__stamp__"
+_MAPPED = "__mapped__"
+_RESERVED = (_STAMP, _MAPPED)
 
 
 def settings_key(settings: Mapping[str, Any], version: int | str = FEATURE_CODE_VERSION) -> str:
@@ -73,7 +88,7 @@ def file_stamp(path: str | Path) -> dict[str, Any]:
 def resolve_cache_dir(
     cache_dir: str | Path | None, default: str | Path, forbidden: Sequence[str | Path] = ()
 ) -> Path:
-    """The cache directory: ``cache_dir``, else ``$MABE_CACHE_DIR``, else ``default``.
+    """Choose the cache directory: ``cache_dir``, else ``$MABE_CACHE_DIR``, else ``default``.
 
     Raises
     ------
@@ -88,6 +103,33 @@ def resolve_cache_dir(
         if resolved == root or root in resolved.parents:
             raise MabeError(f"{chosen}: the feature cache may not be inside the dataset {root}")
     return chosen
+
+
+def meta_stamp(meta: VideoMeta) -> dict[str, Any]:
+    """Return what a video's cached arrays depend on in its metadata (all of it but the split).
+
+    Examples
+    --------
+    >>> meta = VideoMeta("test", "L", 1, 30.0, 2, ("nose",), ())
+    >>> "split" in meta_stamp(meta), meta_stamp(meta)["lab_id"]
+    (False, 'L')
+    """
+    return {k: v for k, v in vars(meta).items() if k != "split"}
+
+
+def _write_atomic(path: Path, write: Callable[[Any], None]) -> None:
+    """Write ``path`` with ``write(handle)`` through a temporary sibling and ``os.replace``."""
+    remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+    try:
+        if hasattr(os, "fchmod"):  # POSIX: the permissions of a new file, not a temporary's 600
+            os.fchmod(fd, 0o666 & ~current_umask())
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 class FeatureCache:
@@ -141,26 +183,43 @@ class FeatureCache:
 
     @staticmethod
     def stamp(sources: Sequence[str | Path], extra: Mapping[str, Any] | None = None) -> str:
-        """The stamp text of an entry built from ``sources`` (and ``extra``)."""
+        """Return the stamp text of an entry built from ``sources`` (and ``extra``)."""
         return json.dumps(
             {"files": [file_stamp(s) for s in sources], "extra": dict(extra or {})},
             sort_keys=True, default=str,
         )
 
+    def mapped_path(self, name: str, array: str, stamp: str) -> Path:
+        """Where the mapped ``array`` of the entry ``name`` built under ``stamp`` lives."""
+        path = self.path(name)
+        tag = hashlib.sha256(f"{self.key}\n{stamp}".encode()).hexdigest()[:12]
+        return path.with_name(f"{path.stem}.{tag}.{array}.npy")
+
     def load(
         self, name: str, sources: Sequence[str | Path], extra: Mapping[str, Any] | None = None
     ) -> dict[str, np.ndarray] | None:
-        """The cached arrays of ``name``, or ``None`` if absent, stale or unreadable."""
+        """Read the cached arrays of ``name``; ``None`` if absent, stale or unreadable.
+
+        Mapped arrays come back as read-only memory maps (``np.memmap``).
+        """
         path = self.path(name)
         if not path.is_file():
             return None
         try:
             with np.load(path, allow_pickle=False) as data:
-                if _STAMP not in data or str(data[_STAMP]) != self.stamp(sources, extra):
+                stamp = self.stamp(sources, extra)
+                if _STAMP not in data or str(data[_STAMP]) != stamp:
                     return None
-                return {k: data[k] for k in data.files if k != _STAMP}
-        except (OSError, ValueError, KeyError, EOFError):
-            return None  # a damaged entry is rebuilt
+                arrays = {k: data[k] for k in data.files if k not in _RESERVED}
+                mapped = json.loads(str(data[_MAPPED])) if _MAPPED in data else {}
+            for array, shape in mapped.items():
+                opened = np.load(self.mapped_path(name, array, stamp), mmap_mode="r", allow_pickle=False)
+                if list(opened.shape) != list(shape):
+                    return None  # a file of another build (or damaged)
+                arrays[array] = opened
+            return arrays
+        except (OSError, ValueError, KeyError, EOFError, TypeError):
+            return None  # a damaged or truncated entry is rebuilt
 
     def save(
         self,
@@ -168,25 +227,40 @@ class FeatureCache:
         arrays: Mapping[str, np.ndarray],
         sources: Sequence[str | Path],
         extra: Mapping[str, Any] | None = None,
+        mapped: Sequence[str] = (),
     ) -> Path:
-        """Write an entry atomically (temporary sibling, then ``os.replace``)."""
-        if _STAMP in arrays:
-            raise ValueError(f"array name {_STAMP!r} is reserved")
+        """Write an entry atomically (temporary sibling, then ``os.replace``).
+
+        The arrays named in ``mapped`` go to their own ``.npy`` files (written
+        first; the ``.npz`` written last makes the entry valid), and the
+        mapped files of older builds of the entry are removed.
+        """
+        reserved = [k for k in _RESERVED if k in arrays]
+        if reserved:
+            raise ValueError(f"array name {reserved[0]!r} is reserved")
+        missing = [k for k in mapped if k not in arrays]
+        if missing:
+            raise ValueError(f"mapped arrays {missing} are not among the arrays {sorted(arrays)}")
         path = self.path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
         settings_file = self.dir / "settings.json"
         if not settings_file.is_file():
             text = json.dumps({"settings": self.settings, "version": self.version}, indent=2, default=str)
             atomic_write_text(settings_file, text + "\n")
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                payload: dict[str, Any] = {_STAMP: np.array(self.stamp(sources, extra)), **arrays}
-                np.savez(handle, **payload)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        stamp = self.stamp(sources, extra)
+        keep: set[str] = set()
+        for array in mapped:
+            target = self.mapped_path(name, array, stamp)
+            _write_atomic(target, functools.partial(np.save, arr=arrays[array], allow_pickle=False))
+            keep.add(target.name)
+        payload: dict[str, Any] = {k: v for k, v in arrays.items() if k not in mapped}
+        payload[_STAMP] = np.array(stamp)
+        if mapped:
+            payload[_MAPPED] = np.array(json.dumps({k: list(np.shape(arrays[k])) for k in mapped}))
+        _write_atomic(path, functools.partial(np.savez, **payload))
+        for old in path.parent.glob(f"{glob.escape(path.stem)}.*.npy"):
+            if old.name not in keep and old.name.split(".")[0] == path.stem:
+                old.unlink(missing_ok=True)  # mapped files of an older build of this entry
         return path
 
     def get_or_build(
@@ -195,11 +269,14 @@ class FeatureCache:
         sources: Sequence[str | Path],
         build: Callable[[], Mapping[str, np.ndarray]],
         extra: Mapping[str, Any] | None = None,
+        mapped: Sequence[str] = (),
     ) -> dict[str, np.ndarray]:
-        """The cached arrays of ``name``; built with ``build()`` and stored when missing or stale.
+        """Read the cached arrays of ``name``; build them with ``build()`` and store them when missing or stale.
 
         The stamp is taken before building, so a source changed while its
-        entry is built makes the entry stale rather than wrongly fresh.
+        entry is built makes the entry stale rather than wrongly fresh (and
+        the built arrays are returned without being stored). Once stored,
+        the ``mapped`` arrays are returned memory-mapped from their files.
         """
         cached = self.load(name, sources, extra)
         if cached is not None:
@@ -209,6 +286,10 @@ class FeatureCache:
         before = self.stamp(stamp_sources, extra)
         arrays = {k: np.asarray(v) for k, v in build().items()}
         self.builds += 1
-        if self.stamp(stamp_sources, extra) == before:
-            self.save(name, arrays, stamp_sources, extra)
-        return arrays
+        if self.stamp(stamp_sources, extra) != before:
+            return arrays
+        self.save(name, arrays, stamp_sources, extra, mapped)
+        if not mapped:
+            return arrays
+        stored = self.load(name, stamp_sources, extra)
+        return arrays if stored is None else stored

@@ -217,6 +217,7 @@ def fit(
     progress_bar: bool | None = None,
     user_keys: set[str] | None = None,
     split: tuple[list[int], list[int]] | None = None,
+    cache_dir: str | Path | None = None,
 ) -> dict[str, Any]:
     """Train the configured model and write the run directory.
 
@@ -242,6 +243,9 @@ def fit(
     split
         ``(train_ids, val_ids)``: train and validate on exactly these videos
         instead of the config's own split (see :func:`~mabe.training.prepare.prepare`).
+    cache_dir
+        Per-video feature cache (shared with other runs, folds and the trees);
+        default ``$MABE_CACHE_DIR``, else ``RUN/feature_cache``.
 
     Returns
     -------
@@ -270,7 +274,7 @@ def fit(
         return read_summary(run)
     existed = run.exists()
     try:
-        return _fit(config, Run(run), state, resume, callbacks, progress_bar, user_keys, started, split)
+        return _fit(config, Run(run), state, resume, callbacks, progress_bar, user_keys, started, split, cache_dir)
     except BaseException:
         if _is_rank_zero() and _never_trained(Run(run)):
             Run(run).discard_untrained()
@@ -289,6 +293,7 @@ def _fit(
     user_keys: set[str] | None,
     started: float,
     split: tuple[list[int], list[int]] | None = None,
+    cache_dir: str | Path | None = None,
 ) -> dict[str, Any]:
     if state == "new":
         run.discard_untrained()
@@ -302,7 +307,7 @@ def _fit(
     import lightning as L
 
     L.seed_everything(config.seed, workers=True, verbose=False)
-    prepared = prepare(config, split=split)
+    prepared = prepare(config, split=split, cache_dir=cache_dir)
     config = prepared.config
     index = None
     if _is_rank_zero():

@@ -34,7 +34,7 @@ GROUPINGS = ("video", "lab")
 
 
 def video_weight(meta: VideoMeta) -> float:
-    """A video's size for balancing: its native frames (1 when the duration is unknown)."""
+    """Return a video's size for balancing: its native frames (1 when the duration is unknown)."""
     duration = float(meta.duration_sec)
     if not math.isfinite(duration) or duration <= 0:
         return 1.0

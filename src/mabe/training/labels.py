@@ -112,7 +112,7 @@ def pair_intervals(
     ann = annotations[annotations["action"].isin(index_of)]
     rows: dict[int, list[tuple[int, int, int]]] = {}
     for agent, target, action, start, stop in zip(
-        ann["agent_id"], ann["target_id"], ann["action"], ann["start_frame"], ann["stop_frame"]
+        ann["agent_id"], ann["target_id"], ann["action"], ann["start_frame"], ann["stop_frame"], strict=True
     ):
         p = pair_index.get((int(agent), int(target)))
         if p is not None and int(stop) > int(start):

@@ -13,9 +13,10 @@ from mabe.data.io import MabeDataset
 from mabe.data.types import VideoMeta
 from mabe.errors import ConfigError, DataError
 from mabe.metrics.frame import frame_metrics, multilabel_frame_metrics
-from mabe.training.datamodule import SampleStore, window_index
+from mabe.training.datamodule import window_index
 from mabe.training.labels import action_vocabulary, intervals_to_dense
-from mabe.training.samples import VideoSample, build_sample, feature_width, lab_update, resolve_input_dim
+from mabe.training.sample_store import SampleStore, network_cache_dir, sample_store
+from mabe.training.samples import feature_width, lab_update, resolve_input_dim
 from mabe.training.split import explicit_split, split_videos
 
 
@@ -95,39 +96,9 @@ def resolve_classes(config: Config, train_metas: list[VideoMeta]) -> tuple[list[
     return actions, list(actions)
 
 
-class VideoLoader:
-    """``loader(i)``: the :class:`~mabe.training.samples.VideoSample` of the ``i``-th video.
-
-    A plain class (not a closure) so that data-loader workers started with
-    ``spawn`` can pickle it.
-    """
-
-    def __init__(self, root: Path, metas: list[VideoMeta], config: Config, input_dim: int, actions: list[str]) -> None:
-        self.root = Path(root)
-        self.metas = list(metas)
-        self.config = config
-        self.input_dim = int(input_dim)
-        self.actions = list(actions)
-        self._dataset: MabeDataset | None = None
-
-    def __call__(self, i: int) -> VideoSample:
-        """Load video ``i`` and build its sample (the dataset is opened on first use, in the worker)."""
-        if self._dataset is None:
-            self._dataset = MabeDataset(self.root)
-        video = self._dataset.load_video(self.metas[i])
-        return build_sample(video, self.config, self.input_dim, self.actions)
-
-    def __getstate__(self) -> dict:
-        return {**self.__dict__, "_dataset": None}
-
-
-def _store(dataset: MabeDataset, metas: list[VideoMeta], config: Config, input_dim: int, actions: list[str], what: str) -> SampleStore:
-    loader = VideoLoader(dataset.root, metas, config, input_dim, actions)
-    max_bytes = config.feature_cache_gb * 1024**3
-    return SampleStore(loader, len(metas), max_bytes, description=f"preparing {what} videos")
-
-
-def prepare(config: Config, split: tuple[Sequence[int], Sequence[int]] | None = None) -> Prepared:
+def prepare(
+    config: Config, split: tuple[Sequence[int], Sequence[int]] | None = None, cache_dir: str | Path | None = None
+) -> Prepared:
     """Open the data, split it, fix vocabulary and dimensions, and build the sample stores.
 
     The returned ``config`` has ``input_dim``, ``num_classes``, ``data_dir`` and (for a
@@ -136,6 +107,10 @@ def prepare(config: Config, split: tuple[Sequence[int], Sequence[int]] | None = 
     (``val_fraction``, ``split_by``) by explicit video ids; the vocabulary
     still comes from every labelled training video, so models trained on
     different folds share it.
+    Each video's features are built once into the feature cache ``cache_dir``
+    (default ``$MABE_CACHE_DIR``, else ``<run_dir>/feature_cache``; none
+    without a run directory or with one inside the dataset) and memory-mapped from there
+    (:mod:`mabe.training.sample_store`).
     """
     dataset = open_dataset(config)
     metas = labelled_metas(dataset, "train")
@@ -152,8 +127,11 @@ def prepare(config: Config, split: tuple[Sequence[int], Sequence[int]] | None = 
         update={"input_dim": input_dim, "num_classes": len(class_names), "data_dir": str(dataset.root)}
         | lab_update(config, train_metas)
     )
-    train_store = _store(dataset, train_metas, resolved, input_dim, actions, "training")
-    val_store = train_store if val_is_train else _store(dataset, val_metas, resolved, input_dim, actions, "validation")
+    cache = network_cache_dir(cache_dir, config.run_dir, dataset.root)
+    train_store = sample_store(dataset, train_metas, resolved, input_dim, actions, cache, "preparing training videos")
+    val_store = train_store if val_is_train else sample_store(
+        dataset, val_metas, resolved, input_dim, actions, cache, "preparing validation videos"
+    )
     if not len(window_index(train_store, config.sequence_length, config.train_stride, config.is_seed4)):
         raise DataError(dataset.root / "train.csv", "no training window has a supervised frame")
     if not positive_points(train_store, config, len(actions)) and (

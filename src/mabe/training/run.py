@@ -8,6 +8,8 @@ A single-model ("network") run directory holds::
     RUN/metrics.csv      one row per epoch
     RUN/summary.json     :class:`RunSummary`, written when training finishes
     RUN/decode.json      tuned decoding parameters
+    RUN/feature_cache/   per-video features (when no other cache is given); not part of the
+                         run's state: a directory holding only it is a new run
 
 Where the checkpoints go (``checkpoint_dir`` of the config):
 
@@ -39,8 +41,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
+from mabe.config import Config, load_config
 from mabe.errors import MabeError
 from mabe.fileio import atomic_write_text
 from mabe.training.run_records import (
@@ -51,6 +55,7 @@ from mabe.training.run_records import (
     SummaryData,
     TrainingInterrupted,
 )
+from mabe.training.runfiles import read_checkpoint_info
 
 __all__ = [
     "CheckpointEntry",
@@ -67,6 +72,7 @@ __all__ = [
 RECORD_FILE = "run.json"
 INDEX_FILE = "index.json"
 DEFAULT_CHECKPOINT_DIR = "checkpoints"
+FEATURE_CACHE_DIR = "feature_cache"
 
 
 def _read_model(path: Path, model: type[BaseModel]) -> Any:
@@ -98,24 +104,33 @@ class Run:
     # -- files ---------------------------------------------------------------------------------
     @property
     def config_path(self) -> Path:
+        """The resolved config (``config.yaml``)."""
         return self.path / "config.yaml"
 
     @property
     def record_path(self) -> Path:
+        """The run's record (``run.json``)."""
         return self.path / RECORD_FILE
 
     @property
     def metrics_path(self) -> Path:
+        """One row per epoch (``metrics.csv``)."""
         return self.path / "metrics.csv"
 
     @property
     def summary_path(self) -> Path:
+        """The finished run's summary (``summary.json``)."""
         return self.path / "summary.json"
 
     @property
     def decode_path(self) -> Path:
         """Tuned decoding parameters (``decode.json``)."""
         return self.path / "decode.json"
+
+    @property
+    def feature_cache_dir(self) -> Path:
+        """The run's own feature cache (used when no other cache directory is given)."""
+        return self.path / FEATURE_CACHE_DIR
 
     @property
     def kind(self) -> str:
@@ -127,9 +142,14 @@ class Run:
 
     # -- state ---------------------------------------------------------------------------------
     def state(self) -> str:
-        """``"new"`` (absent or empty), ``"finished"``, ``"unfinished"`` or ``"foreign"`` (other files)."""
+        """Tell the run's state: ``"new"``, ``"finished"``, ``"unfinished"`` or ``"foreign"``.
+
+        ``"new"``: absent, empty, or holding only the feature cache (of an
+        attempt killed while preparing its videos); ``"foreign"``: holding
+        files that are not a mabe run's.
+        """
         path = self.path
-        if not path.exists() or (path.is_dir() and not any(path.iterdir())):
+        if not path.exists() or (path.is_dir() and all(p.name == FEATURE_CACHE_DIR for p in path.iterdir())):
             return "new"
         if not path.is_dir():
             return "foreign"
@@ -138,7 +158,7 @@ class Run:
         return "unfinished" if self.config_path.is_file() or self.record_path.is_file() else "foreign"
 
     def require(self) -> Run:
-        """This run, if the directory is one; else a :class:`MabeError` naming it."""
+        """Return this run if the directory is one; else raise a :class:`MabeError` naming it."""
         if not self.path.is_dir():
             raise MabeError(f"{self.path}: run directory not found")
         if not (self.config_path.is_file() or self.record_path.is_file() or self.summary_path.is_file() or self.kind == "ensemble"):
@@ -146,21 +166,19 @@ class Run:
         return self
 
     def record(self) -> RunRecord | None:
-        """``run.json``, or ``None`` for a run written before it existed."""
+        """Read ``run.json``; ``None`` for a run written before it existed."""
         if not self.record_path.is_file():
             return None
         return _read_model(self.record_path, RunRecord)
 
-    def config(self) -> Any:
-        """The run's :class:`~mabe.config.Config` (from ``config.yaml``)."""
-        from mabe.config import load_config
-
+    def config(self) -> Config:
+        """Load the run's :class:`~mabe.config.Config` (from ``config.yaml``)."""
         if not self.config_path.is_file():
             raise MabeError(f"{self.path}: not a mabe run directory (no config.yaml)")
         return load_config(self.config_path)
 
     def summary(self) -> RunSummary:
-        """The finished run's :class:`RunSummary`."""
+        """Read the finished run's :class:`RunSummary`."""
         if not self.summary_path.is_file():
             raise MabeError(f"{self.path}: no summary.json; is this a finished mabe run?")
         return _read_model(self.summary_path, RunSummary)
@@ -346,18 +364,14 @@ def record_checkpoint(folder: Path, index: CheckpointIndex, path: Path, epoch: i
 
 
 def _read_epoch_metric(path: Path) -> tuple[int, float | None]:
-    from mabe.training.runfiles import read_checkpoint_info
-
     info = read_checkpoint_info(path)
     return int(info.get("epoch", 0)), info.get("metric")
 
 
 def _config_value(path: Path, key: str) -> Any:
-    """One key of a YAML config, without validating the whole config."""
+    """Read one key of a YAML config, without validating the whole config."""
     if not path.is_file():
         return None
-    import yaml
-
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):

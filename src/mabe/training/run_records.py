@@ -125,16 +125,9 @@ class RunSummary(BaseModel):
     train_time_sec: float = 0.0
     checkpoint_dir: str | None = None
 
-    @field_validator("best_metrics", mode="before")
+    @field_validator("best_metrics", "baseline", mode="before")
     @classmethod
     def _null_is_nan(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: (math.nan if v is None else v) for k, v in value.items()}
-        return value
-
-    @field_validator("baseline", mode="before")
-    @classmethod
-    def _baseline_null_is_nan(cls, value: Any) -> Any:
         if isinstance(value, dict):
             return {k: (math.nan if v is None else v) for k, v in value.items()}
         return value

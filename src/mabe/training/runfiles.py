@@ -59,7 +59,7 @@ class _RecordUnpickler(pickle.Unpickler):
 
 
 def read_checkpoint_info(path: str | Path) -> dict[str, Any]:
-    """The ``"mabe"`` record (``epoch``, ``metric``) of a checkpoint; ``{}`` if it has none.
+    """Read the ``"mabe"`` record (``epoch``, ``metric``) of a checkpoint; ``{}`` if it has none.
 
     Raises
     ------

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
+from torch import nn
 
+from mabe import features
 from mabe.config import Config
 from mabe.data.types import Video, VideoMeta
 from mabe.errors import ConfigError
+from mabe.models import MODELS, WithContext, log_fps
 from mabe.training.labels import (
     Pair,
     pair_action_mask,
@@ -18,9 +20,6 @@ from mabe.training.labels import (
     seed4_frame_labels,
 )
 from mabe.training.windows import time_grid
-
-if TYPE_CHECKING:
-    from torch import nn
 
 
 @dataclass
@@ -69,17 +68,22 @@ class VideoSample:
 
     @property
     def nbytes(self) -> int:
-        """Approximate memory held (for the feature cache)."""
+        """Approximate memory held by the features and grid."""
         return int(self.features.nbytes + self.grid.nbytes)
 
 
 def feature_width(config: Config) -> int:
     """Columns produced by the configured feature set (before padding)."""
-    from mabe import features
-
     if config.feature_set == "pair":
         return int(features.D_PAIR)
-    return int(features.frame_feature_dim(config.feature_set, config.num_mice, config.num_keypoints))
+    return int(features.frame_feature_dim(_feature_set(config), config.num_mice, config.num_keypoints))
+
+
+def _feature_set(config: Config) -> str:
+    """Return ``config.feature_set`` (always set once the config is validated)."""
+    if config.feature_set is None:
+        raise ConfigError("feature_set is not set; load the config through mabe.config so it is resolved")
+    return config.feature_set
 
 
 def resolve_input_dim(config: Config) -> int:
@@ -114,14 +118,12 @@ def _pad_columns(array: np.ndarray, width: int, dtype: str) -> np.ndarray:
 
 
 def video_grid(meta: VideoMeta, n_frames: int, config: Config) -> np.ndarray:
-    """The video's time grid under ``config.fps`` and ``config.frame_gap``."""
+    """Return the video's time grid under ``config.fps`` and ``config.frame_gap``."""
     return time_grid(n_frames, meta.fps, config.fps, config.frame_gap)
 
 
 def all_pairs(video: Video) -> list[Pair]:
     """Every ordered (agent, target) pair of the video's mice, self pairs included."""
-    from mabe import features
-
     return [(int(a), int(t)) for a, t in features.video_pairs(video.meta, video.pose.n_mice)]
 
 
@@ -142,8 +144,6 @@ def video_inputs(
     pairs
         actions: ``(agent_id, target_id)`` per feature row (self pairs included); seed4: ``[]``.
     """
-    from mabe import features
-
     grid = video_grid(video.meta, video.n_frames, config)
     if config.feature_set == "pair":
         pairs = all_pairs(video) if pairs is None else list(pairs)
@@ -154,7 +154,7 @@ def video_inputs(
     feats = features.build_frame_features(
         video.pose,
         video.meta,
-        config.feature_set,
+        _feature_set(config),
         max_mice=config.num_mice,
         max_body_parts=config.num_keypoints,
     )
@@ -162,7 +162,7 @@ def video_inputs(
 
 
 def lab_index(config: Config, lab_id: str) -> int:
-    """The lab's embedding slot: its position in ``config.lab_vocabulary`` plus one, 0 when unknown.
+    """Return the lab's embedding slot: its position in ``config.lab_vocabulary`` plus one, 0 when unknown.
 
     Examples
     --------
@@ -180,8 +180,6 @@ def lab_update(config: Config, metas: list[VideoMeta]) -> dict[str, list[str]]:
     prepare passes the training videos (not the validation ones), so a lab held out
     whole is scored as an unknown lab, as it would be met after training.
     """
-    from mabe.models import MODELS
-
     uses_labs = getattr(MODELS.get(config.model_type), "accepts_context", False)
     if not uses_labs or config.lab_vocabulary is not None:
         return {}
@@ -190,8 +188,6 @@ def lab_update(config: Config, metas: list[VideoMeta]) -> dict[str, list[str]]:
 
 def video_context(video: Video, config: Config) -> tuple[int, float]:
     """``(lab index, log-fps)`` of a video: what a lab-conditioned model is told besides the features."""
-    from mabe.models import log_fps
-
     return lab_index(config, video.meta.lab_id), log_fps(video.meta.fps)
 
 
@@ -200,8 +196,6 @@ def bind_context(model: nn.Module, video: Video, config: Config) -> nn.Module:
 
     Models that take no lab are returned as they are.
     """
-    from mabe.models import WithContext
-
     if not getattr(model, "accepts_context", False):
         return model
     return WithContext(model, *video_context(video, config))
@@ -210,7 +204,7 @@ def bind_context(model: nn.Module, video: Video, config: Config) -> nn.Module:
 def build_sample(
     video: Video, config: Config, input_dim: int, actions: list[str], dtype: str | None = None
 ) -> VideoSample:
-    """Inputs and targets of one labelled video (missing annotations mean no bouts).
+    """Build the inputs and targets of one labelled video (missing annotations mean no bouts).
 
     actions scheme: only pairs with at least one whitelisted action are kept
     (the others have nothing to learn from), which saves memory and time.

@@ -95,7 +95,7 @@ def _val_labs(metas: list[VideoMeta], fraction: float, rng: np.random.Generator)
 def explicit_split(
     metas: Sequence[VideoMeta], train_ids: Sequence[int], val_ids: Sequence[int]
 ) -> tuple[list[VideoMeta], list[VideoMeta]]:
-    """The videos of ``metas`` with the given ids, as ``(train, val)`` (in input order).
+    """Select the videos of ``metas`` with the given ids, as ``(train, val)`` (in input order).
 
     Used by cross-fitting, which decides itself which videos a model may see.
     Videos of ``metas`` in neither list are left out.

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from mabe.data.io import MabeDataset
 from mabe.data.types import Video, VideoMeta
@@ -33,7 +33,7 @@ from mabe.features.tree_features import (
 )
 from mabe.models.trees import lgbm_params, subsample_negatives
 from mabe.progress import track
-from mabe.training.feature_cache import FeatureCache
+from mabe.training.feature_cache import FeatureCache, meta_stamp
 from mabe.training.labels import intervals_to_dense, pair_action_mask, pair_intervals
 from mabe.training.samples import all_pairs
 
@@ -101,20 +101,16 @@ class TreeSettings(BaseModel):
             raise ValueError(f"context windows must be positive seconds, got {list(value)}")
         return value
 
-    @field_validator("context_stats")
+    @field_validator("context_stats", "context_signals")
     @classmethod
-    def _known_stats(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [s for s in value if s not in CONTEXT_STATS]
+    def _known_names(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        known, message = {
+            "context_stats": (CONTEXT_STATS, f"unknown context statistics {{}}; choose from {list(CONTEXT_STATS)}"),
+            "context_signals": (PAIR_FEATURE_NAMES, "context signals {} are not pair features"),
+        }[str(info.field_name)]
+        unknown = [s for s in value if s not in known]
         if unknown:
-            raise ValueError(f"unknown context statistics {unknown}; choose from {list(CONTEXT_STATS)}")
-        return value
-
-    @field_validator("context_signals")
-    @classmethod
-    def _known_signals(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [s for s in value if s not in PAIR_FEATURE_NAMES]
-        if unknown:
-            raise ValueError(f"context signals {unknown} are not pair features")
+            raise ValueError(message.format(unknown))
         return value
 
     def threads(self) -> int:
@@ -133,7 +129,7 @@ class TreeSettings(BaseModel):
         return self.context_windows_s, self.context_stats, self.context_signals
 
     def rows_key(self, actions: Sequence[str]) -> dict[str, Any]:
-        """What the cached training rows of a video depend on (besides its files)."""
+        """Return what the cached training rows of a video depend on (besides its files)."""
         return {
             "kind": "tree-rows",
             "context_windows_s": list(self.context_windows_s),
@@ -157,8 +153,10 @@ class TreeSettings(BaseModel):
 
 
 def stride_frames(fps: float, stride_s: float, n_frames: int = 0, max_frames: int | None = None) -> int:
-    """Frames between training rows: ``stride_s`` seconds, at least 1, and wide enough
-    that a video of ``n_frames`` gives at most ``max_frames`` rows.
+    """Return the frames between training rows.
+
+    ``stride_s`` seconds, at least 1 frame, and wide enough that a video of
+    ``n_frames`` gives at most ``max_frames`` rows.
 
     Examples
     --------
@@ -178,7 +176,7 @@ def _video_rng(seed: int, meta: VideoMeta) -> np.random.Generator:
 
 
 def training_rows(video: Video, actions: Sequence[str], settings: TreeSettings) -> dict[str, np.ndarray]:
-    """The training rows of one labelled video.
+    """Build the training rows of one labelled video.
 
     Returns
     -------
@@ -224,10 +222,6 @@ def training_rows(video: Video, actions: Sequence[str], settings: TreeSettings) 
     }
 
 
-def _meta_stamp(meta: VideoMeta) -> dict[str, Any]:
-    return {k: v for k, v in vars(meta).items() if k not in ("split",)}
-
-
 def collect_rows(
     dataset: MabeDataset,
     metas: Sequence[VideoMeta],
@@ -263,7 +257,7 @@ def collect_rows(
             rows = build()
         else:
             sources = [dataset.tracking_path(meta), dataset.annotation_path(meta)]
-            rows = cache.get_or_build(meta.key, sources, build, extra=_meta_stamp(meta))
+            rows = cache.get_or_build(meta.key, sources, build, extra=meta_stamp(meta))
         for key in ("x", "y", "use"):
             parts[key].append(rows[key])
         parts["lab"].append(np.full(len(rows["x"]), meta.lab_id, dtype=object))

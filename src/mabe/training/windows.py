@@ -71,7 +71,7 @@ def grid_positions(n_frames: int, grid: np.ndarray) -> np.ndarray:
 
 
 def window_starts(n: int, length: int, stride: int) -> np.ndarray:
-    """Starts of windows of ``length`` every ``stride`` points, the last one ending at ``n``.
+    """Return the starts of windows of ``length`` every ``stride`` points, the last one ending at ``n``.
 
     A sequence shorter than a window gets one window at 0 (to be padded).
 
@@ -163,7 +163,7 @@ def overlap_average(n: int, starts: np.ndarray, outputs: np.ndarray) -> np.ndarr
     length = outputs.shape[1]
     total = np.zeros((n, *outputs.shape[2:]), dtype=np.float64)
     count = np.zeros(n, dtype=np.float64)
-    for start, out in zip(np.asarray(starts, dtype=np.int64), outputs):
+    for start, out in zip(np.asarray(starts, dtype=np.int64), outputs, strict=True):
         stop = min(int(start) + length, n)
         total[start:stop] += out[: stop - start]
         count[start:stop] += 1

@@ -81,8 +81,8 @@ def fit_member(
 
     ``valid_metas`` (which may be empty) are used for early stopping / the best
     checkpoint only; they must not include the videos the fold model will
-    predict out of fold. ``cache_dir`` is the trees' per-video feature cache
-    (shared by every fold; default: theirs).
+    predict out of fold. ``cache_dir`` is the per-video feature cache of the
+    trees and the network (shared by every fold; default: each model's own).
     """
     if spec.kind == "network":
         from mabe.training.fit import fit
@@ -91,7 +91,7 @@ def fit_member(
             update={"data_dir": str(dataset.root), "run_dir": str(out_dir)}
         )
         split = ([m.video_id for m in train_metas], [m.video_id for m in valid_metas])
-        return fit(config, out_dir, split=split, progress_bar=False)
+        return fit(config, out_dir, split=split, progress_bar=False, cache_dir=cache_dir)
     from mabe.training.trees import TreeSettings, fit_trees
 
     settings = TreeSettings(**spec.settings)

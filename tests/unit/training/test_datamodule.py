@@ -8,12 +8,14 @@ from mabe.training.datamodule import IGNORE_INDEX, EpochSubsetSampler, SampleSto
 from mabe.training.samples import VideoSample
 
 
-def _store(samples: list[VideoSample], max_bytes: float = 1e9) -> SampleStore:
+def _store(samples: list[VideoSample]) -> SampleStore:
+    """An in-memory store (the on-disk cache is tested in test_sample_store.py)."""
+
     def load(i: int) -> VideoSample:
         s = samples[i]
         return VideoSample(s.key, s.grid, s.n_frames, s.features.copy(), s.pairs, s.labels, s.intervals, s.mask)
 
-    return SampleStore(load, len(samples), max_bytes)
+    return SampleStore(load, len(samples))
 
 
 def test_seed4_short_video_is_padded_and_masked() -> None:
@@ -41,13 +43,6 @@ def test_actions_window_targets_and_whitelist_mask() -> None:
     assert last["y"][:, 1].tolist() == [1, 1, 1, 1, 0, 0, 0, 0]
     assert last["mask"][:, 0].sum() == 0
     assert last["mask"][:, 1].tolist() == [True] * 4 + [False] * 4
-
-
-def test_feature_cache_evicts_and_recomputes() -> None:
-    samples = [VideoSample(f"L/{i}", np.arange(5), 5, np.full((5, 2), i, np.float32), labels=np.zeros(5, int)) for i in range(3)]
-    store = _store(samples, max_bytes=50)  # room for one video's 40 bytes
-    assert store.features(0)[0, 0] == 0 and store.features(2)[0, 0] == 2
-    assert len(store._cache) == 1
 
 
 def test_epoch_subset_sampler_is_seeded_per_epoch() -> None:

@@ -56,7 +56,7 @@ def test_sample_and_window_carry_the_lab_and_fps() -> None:
     unknown = build_sample(_clip("Elsewhere", fps=30.0), cfg, 73, ["sniff"], "float32")
     assert unknown.lab == 0 and unknown.log_fps == 0.0
 
-    store = SampleStore(lambda i: build_sample(_clip(), cfg, 73, ["sniff"], "float32"), 1, 1e9)
+    store = SampleStore(lambda i: build_sample(_clip(), cfg, 73, ["sniff"], "float32"), 1)
     index = window_index(store, 128, 64, seed4=False)
     assert index.tolist() == [[0, 0, 0]]  # one window per supervised pair (mouse1 -> mouse2 only)
     # temporal jitter cannot push a clip shorter than the window out of it
@@ -152,7 +152,7 @@ def test_datamodule_uses_trimming_only_for_padding_invariant_models() -> None:
         lab=1,
         log_fps=0.0,
     )
-    store = SampleStore(lambda i: sample, 1, 1e9)
+    store = SampleStore(lambda i: sample, 1)
     for model_type, steps in (("tcn_bigru", 5), ("tcn_bilstm", 16)):
         cfg = load_config("actions", [f"model_type={model_type}", "sequence_length=16", "model_options={}"])
         batch = next(iter(MabeDataModule(cfg, store, store, ["sniff"]).train_dataloader()))

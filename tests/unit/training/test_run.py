@@ -57,7 +57,8 @@ def test_state_kind_and_require(tmp_path: Path) -> None:
     assert run.state() == "new" and run.kind == "network"
     with pytest.raises(MabeError, match="run directory not found"):
         run.require()
-    run.path.mkdir()
+    run.feature_cache_dir.mkdir(parents=True)  # left by an attempt killed while preparing videos
+    assert run.state() == "new" and run.feature_cache_dir == run.path / "feature_cache"
     (run.path / "notes.txt").write_text("x")
     assert run.state() == "foreign"
     with pytest.raises(MabeError, match="not a mabe run"):
