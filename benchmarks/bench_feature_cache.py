@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from mabe.config import recommended_config
+from mabe.workflows.recommend import recommended_config
 from mabe.progress import set_enabled
 from mabe.training.datamodule import WindowDataset, window_index
 from mabe.training.prepare import prepare

@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from mabe.config import recommended_config
+from mabe.workflows.recommend import recommended_config
 from mabe.data.io import MabeDataset
 from mabe.errors import MabeError
 from mabe.training.datamodule import WindowDataset, window_index
