@@ -40,11 +40,11 @@ def test_prior_is_one_whole_video_bout_per_pair(no_test_labels: Path) -> None:
     for meta in ds.metas("test"):
         rows = sub[sub["video_id"] == meta.video_id]
         pairs = {(a, t) for a, t, _ in meta.behaviors_labeled}
-        assert len(rows) == len(pairs) == len(set(zip(rows["agent_id"], rows["target_id"])))
+        assert len(rows) == len(pairs) == len(set(zip(rows["agent_id"], rows["target_id"], strict=True)))
         assert (rows["start_frame"] == 0).all()
         assert (rows["stop_frame"] == ds.load_pose(meta).n_frames).all()
     prior = fit_prior(no_test_labels)
-    for lab, shares in prior.share.items():
+    for shares in prior.share.values():
         assert shares and all(0.0 <= v <= 1.0 for v in shares.values())
 
 
