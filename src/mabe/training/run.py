@@ -9,6 +9,10 @@ A single-model ("network") run directory holds::
     RUN/summary.json     :class:`RunSummary`, written when training finishes
     RUN/decode.json      tuned decoding parameters
 
+An ensemble run (:mod:`mabe.workflows.ensemble`) holds ``ensemble.json``,
+``cv.json``, ``decode.json`` and ``summary.json``; their paths are here too,
+their content is owned by the workflow that writes them.
+
 Where the checkpoints go (``checkpoint_dir`` of the config):
 
 * relative: inside the run (``RUN/checkpoints`` by default); a relative path
@@ -118,9 +122,19 @@ class Run:
         return self.path / "decode.json"
 
     @property
+    def ensemble_path(self) -> Path:
+        """The ensemble record (``ensemble.json``, :mod:`mabe.workflows.ensemble`) of an ensemble run."""
+        return self.path / "ensemble.json"
+
+    @property
+    def cv_path(self) -> Path:
+        """Cross-validation scores (``cv.json``, :mod:`mabe.workflows.cv`) of an ensemble run."""
+        return self.path / "cv.json"
+
+    @property
     def kind(self) -> str:
         """``"ensemble"`` if the run holds ``ensemble.json``, else ``"network"``."""
-        if (self.path / "ensemble.json").is_file():
+        if self.ensemble_path.is_file():
             return "ensemble"
         record = self.record()
         return record.kind if record is not None else "network"
