@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import glob
+import json
+import math
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
@@ -24,19 +27,65 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     >>> atomic_write_text(p, "{}").read_text()
     '{}'
     """
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` as :func:`atomic_write_text` writes text (the one implementation).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.bin"
+    >>> atomic_write_bytes(p, b"PNG").read_bytes()
+    b'PNG'
+    """
     path = Path(path)
     remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
         if hasattr(os, "fchmod"):  # POSIX
             os.fchmod(fd, 0o666 & ~current_umask())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def json_safe(value: Any) -> Any:
+    """Return ``value`` ready for strict JSON: NaN/inf as ``None``, numpy scalars as Python, keys as text.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> json_safe({1: [np.float32(0.5), float("nan")], "n": np.int64(3)})
+    {'1': [0.5, None], 'n': 3}
+    """
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def atomic_write_json(path: str | Path, value: Any) -> Path:
+    """Write ``value`` as strict, indented JSON (see :func:`json_safe`) atomically.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.json"
+    >>> atomic_write_json(p, {"score": float("nan")}).read_text().split()
+    ['{', '"score":', 'null', '}']
+    """
+    return atomic_write_text(path, json.dumps(json_safe(value), indent=2, allow_nan=False) + "\n")
 
 
 def current_umask() -> int:

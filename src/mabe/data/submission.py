@@ -4,6 +4,7 @@ A submission has the columns :data:`mabe.data.schema.SUBMISSION_COLUMNS`:
 ``row_id, video_id, agent_id, target_id, action, start_frame, stop_frame`` with
 agents as ``mouseN``, targets ``mouseM`` or ``self`` and exclusive stops.
 
+- :func:`interval_rows` makes one video's table of intervals;
 - :func:`assemble_submission` joins per-video tables (decoders, baselines)
   into one numbered table, checked unless told otherwise;
 - :func:`check_submission` is stricter than the scorer: it rejects anything
@@ -17,11 +18,12 @@ agents as ``mouseN``, targets ``mouseM`` or ``self`` and exclusive stops.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from mabe.data.schema import SUBMISSION_COLUMNS
 from mabe.errors import DataError, InvalidSubmission, MabeError
@@ -34,6 +36,7 @@ __all__ = [
     "assemble_submission",
     "check_submission",
     "frame_column",
+    "interval_rows",
     "read_submission",
     "write_submission",
 ]
@@ -76,6 +79,55 @@ def _no_rows() -> pd.DataFrame:
             **{c: pd.Series(dtype="str") for c in ("agent_id", "target_id", "action")},
             "start_frame": pd.Series(dtype="int64"),
             "stop_frame": pd.Series(dtype="int64"),
+        }
+    )
+
+
+def interval_rows(
+    video_id: int,
+    agent_id: str | Sequence[str],
+    target_id: str | Sequence[str],
+    action: str | Sequence[str],
+    start_frame: ArrayLike,
+    stop_frame: ArrayLike,
+) -> pd.DataFrame:
+    """Return one video's intervals as a per-video table (:data:`ROW_COLUMNS`), for :func:`assemble_submission`.
+
+    Parameters
+    ----------
+    video_id
+        The video.
+    agent_id, target_id, action
+        One name for every interval, or one name per interval.
+    start_frame, stop_frame
+        Interval bounds (``stop`` exclusive), of equal length.
+
+    Examples
+    --------
+    >>> interval_rows(7, "mouse1", "self", "rear", [0, 9], [5, 12])
+       video_id agent_id target_id action  start_frame  stop_frame
+    0         7   mouse1      self   rear            0           5
+    1         7   mouse1      self   rear            9          12
+    """
+    starts = np.asarray(start_frame, dtype=np.int64).reshape(-1)
+    stops = np.asarray(stop_frame, dtype=np.int64).reshape(-1)
+    if starts.shape != stops.shape:
+        raise ValueError(f"{len(starts)} start frames but {len(stops)} stop frames")
+
+    def names(value: str | Sequence[str], column: str) -> list[str]:
+        values = [value] * len(starts) if isinstance(value, str) else list(value)
+        if len(values) != len(starts):
+            raise ValueError(f"{column}: {len(values)} names for {len(starts)} intervals")
+        return values
+
+    return pd.DataFrame(
+        {
+            "video_id": np.full(len(starts), int(video_id), dtype=np.int64),
+            "agent_id": names(agent_id, "agent_id"),
+            "target_id": names(target_id, "target_id"),
+            "action": names(action, "action"),
+            "start_frame": starts,
+            "stop_frame": stops,
         }
     )
 

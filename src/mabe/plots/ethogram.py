@@ -39,7 +39,7 @@ def ethogram(
     title: str = "Ethogram",
     annotated: Iterable[tuple[str, str]] | None = None,
 ) -> Figure:
-    """True and predicted bouts of one video as coloured bars on a time axis in seconds.
+    """Draw the true and predicted bouts of one video as coloured bars on a time axis in seconds.
 
     Parameters
     ----------
@@ -82,7 +82,7 @@ def ethogram(
     has_truth = true is not None
     true = _check(true, "true")
     both = pd.concat([predicted, true], ignore_index=True)
-    pairs = sorted({(str(a), str(t)) for a, t in zip(both["agent_id"], both["target_id"])},
+    pairs = sorted({(str(a), str(t)) for a, t in zip(both["agent_id"], both["target_id"], strict=True)},
                    key=lambda p: _pair_key(*p))
     end = n_frames if n_frames else int(both["stop_frame"].max()) if len(both) else 1
     lanes = [(pair, kind) for pair in pairs for kind in (("true", "predicted") if has_truth else ("predicted",))]
@@ -105,7 +105,7 @@ def ethogram(
             widths = (group["stop_frame"].to_numpy(dtype=float) - group["start_frame"].to_numpy(dtype=float)) / fps
             # at least a hair wide, so one-frame bouts stay visible
             widths = np.maximum(widths, end / fps / 1500)
-            ax.broken_barh(list(zip(starts, widths)), (y - 0.38, 0.76), facecolors=action_color(str(action)))
+            ax.broken_barh(list(zip(starts, widths, strict=True)), (y - 0.38, 0.76), facecolors=action_color(str(action)))
             shown[str(action)] = None
         if kind == "predicted" and has_truth and y > 0:
             ax.axhline(y - 0.5, color="#999999", lw=0.8)

@@ -77,7 +77,7 @@ def score_bars(table: pd.DataFrame, title: str = "Interval scores per lab and ac
         empty_note(axes[0], "nothing scored")
         return fig
     bar = 0.26
-    for ax, lab in zip(axes, labs):
+    for ax, lab in zip(axes, labs, strict=True):
         rows = table[table["lab_id"].astype(str) == lab].sort_values("action", ascending=False)
         y = np.arange(len(rows))
         for k, (name, alpha, hatch) in enumerate((("f", 1.0, None), ("precision", 0.55, "///"), ("recall", 0.35, ".."))):
@@ -85,7 +85,7 @@ def score_bars(table: pd.DataFrame, title: str = "Interval scores per lab and ac
             colors = [action_color(a) for a in rows["action"]]
             ax.barh(y + (1 - k) * bar, values, height=bar, color=colors, alpha=alpha, hatch=hatch,
                     edgecolor="#333333" if hatch else "none", linewidth=0.3)
-        for yi, f in zip(y, rows["f"].to_numpy(dtype=float)):
+        for yi, f in zip(y, rows["f"].to_numpy(dtype=float), strict=True):
             ax.text(min(f, 1.0) + 0.01, yi + bar, f"{f:.2f}", va="center", fontsize=8)
         ax.set_yticks(y, rows["action"].tolist())
         ax.set_xlim(0, 1.08)

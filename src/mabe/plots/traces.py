@@ -83,7 +83,7 @@ def probability_traces(
         empty_note(axes[0], "no (pair, action) to show")
         return fig
     t = np.arange(probs.shape[0]) / fps
-    for ax, p in zip(axes, chosen):
+    for ax, p in zip(axes, chosen, strict=True):
         agent, target = pairs[p]
         for a, action in enumerate(actions):
             if not allowed[p, a]:

@@ -11,6 +11,10 @@ A single-model ("network") run directory holds::
     RUN/feature_cache/   per-video features (when no other cache is given); not part of the
                          run's state: a directory holding only it is a new run
 
+An ensemble run (:mod:`mabe.workflows.ensemble`) holds ``ensemble.json``,
+``cv.json``, ``decode.json`` and ``summary.json``; their paths are here too,
+their content is owned by the workflow that writes them.
+
 Where the checkpoints go (``checkpoint_dir`` of the config):
 
 * relative: inside the run (``RUN/checkpoints`` by default); a relative path
@@ -133,9 +137,19 @@ class Run:
         return self.path / FEATURE_CACHE_DIR
 
     @property
+    def ensemble_path(self) -> Path:
+        """The ensemble record (``ensemble.json``, :mod:`mabe.workflows.ensemble`) of an ensemble run."""
+        return self.path / "ensemble.json"
+
+    @property
+    def cv_path(self) -> Path:
+        """Cross-validation scores (``cv.json``, :mod:`mabe.workflows.cv`) of an ensemble run."""
+        return self.path / "cv.json"
+
+    @property
     def kind(self) -> str:
         """``"ensemble"`` if the run holds ``ensemble.json``, else ``"network"``."""
-        if (self.path / "ensemble.json").is_file():
+        if self.ensemble_path.is_file():
             return "ensemble"
         record = self.record()
         return record.kind if record is not None else "network"

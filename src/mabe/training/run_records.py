@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mabe.errors import MabeError
+from mabe.fileio import json_safe
 
 
 class TrainingInterrupted(MabeError):
@@ -58,18 +59,6 @@ class CheckpointIndex(BaseModel):
     run_id: str
     run_dir: str
     checkpoints: dict[str, CheckpointEntry] = Field(default_factory=dict)
-
-
-def _nan_to_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _nan_to_none(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_nan_to_none(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 class SummaryData(BaseModel):
@@ -138,4 +127,4 @@ class RunSummary(BaseModel):
 
     def to_json(self) -> str:
         """Strict JSON (NaN/inf as ``null``)."""
-        return json.dumps(_nan_to_none(self.model_dump()), indent=2, allow_nan=False) + "\n"
+        return json.dumps(json_safe(self.model_dump()), indent=2, allow_nan=False) + "\n"

@@ -28,7 +28,7 @@ Examples
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,10 +38,11 @@ import pyarrow.parquet as pq
 
 from mabe.data.io import MabeDataset
 from mabe.data.schema import mouse_name, mouse_number, target_name
-from mabe.data.submission import assemble_submission
+from mabe.data.submission import assemble_submission, interval_rows
 from mabe.data.types import Video, VideoMeta
+from mabe.decode.intervals import labels_to_bouts
 from mabe.errors import MabeError
-from mabe.metrics import score_report
+from mabe.metrics import ScoreReport, score_report
 from mabe.progress import track
 
 DISTANCES_CM: tuple[float, ...] = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 15.0)
@@ -76,24 +77,6 @@ def _pairs_of(meta: VideoMeta) -> dict[tuple[str, str], list[str]]:
     return pairs
 
 
-def _finish(rows: list[pd.DataFrame]) -> pd.DataFrame:
-    return assemble_submission(rows, sort=True)
-
-
-def _rows(video_id: int, agent: str, target: str, action: str, starts, stops) -> pd.DataFrame:
-    starts = np.asarray(starts, dtype=np.int64)
-    return pd.DataFrame(
-        {
-            "video_id": np.full(len(starts), int(video_id), dtype=np.int64),
-            "agent_id": [agent] * len(starts),
-            "target_id": [target] * len(starts),
-            "action": [action] * len(starts),
-            "start_frame": starts,
-            "stop_frame": np.asarray(stops, dtype=np.int64),
-        }
-    )
-
-
 # --------------------------------------------------------------------------- prior
 
 
@@ -109,11 +92,11 @@ class ActionPrior:
     pooled: dict[str, float] = field(default_factory=dict)
 
     def ranking(self, lab_id: str) -> dict[str, float]:
-        """The lab's shares, or the pooled ones for a lab without training videos."""
+        """Return the lab's shares, or the pooled ones for a lab without training videos."""
         return self.share.get(str(lab_id)) or self.pooled
 
     def best(self, lab_id: str, candidates: Iterable[str]) -> str | None:
-        """The candidate with the largest share (unknown actions last, then list order)."""
+        """Return the candidate with the largest share (unknown actions last, then list order)."""
         shares = self.ranking(lab_id)
         candidates = list(candidates)
         if not candidates:
@@ -122,7 +105,7 @@ class ActionPrior:
 
 
 def fit_prior(data_dir: str | Path, train_split: str = "train") -> ActionPrior:
-    """Action shares from the training split's metadata and annotation files."""
+    """Count the action shares of the training split from its metadata and annotation files."""
     dataset = MabeDataset(data_dir)
     labelled: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     exposed: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -136,20 +119,20 @@ def fit_prior(data_dir: str | Path, train_split: str = "train") -> ActionPrior:
             continue
         whitelist = set(meta.behaviors_labeled)
         for agent, target, action, start, stop in zip(
-            ann["agent_id"], ann["target_id"], ann["action"], ann["start_frame"], ann["stop_frame"]
+            ann["agent_id"], ann["target_id"], ann["action"], ann["start_frame"], ann["stop_frame"], strict=True
         ):
             if (mouse_name(agent), target_name(agent, target), action) in whitelist:
                 labelled[meta.lab_id][action] += max(int(stop) - int(start), 0)
     share = {
-        lab: {a: labelled[lab][a] / n for a, n in actions.items() if n > 0}
-        for lab, actions in exposed.items()
+        lab: {a: labelled[lab][a] / frames for a, frames in exposure.items() if frames > 0}
+        for lab, exposure in exposed.items()
     }
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for lab, actions in exposed.items():
-        for action, n in actions.items():
+    for lab, exposure in exposed.items():
+        for action, frames in exposure.items():
             totals[action][0] += labelled[lab][action]
-            totals[action][1] += n
-    pooled = {a: lab_n / n for a, (lab_n, n) in totals.items() if n > 0}
+            totals[action][1] += frames
+    pooled = {a: lab_n / frames for a, (lab_n, frames) in totals.items() if frames > 0}
     return ActionPrior(share, pooled)
 
 
@@ -183,8 +166,9 @@ def prior_baseline(
             continue
         for (agent, target), actions in _pairs_of(meta).items():
             action = prior.best(meta.lab_id, actions)
-            rows.append(_rows(meta.video_id, agent, target, action, [0], [n]))
-    return _finish(rows)
+            if action is not None:
+                rows.append(interval_rows(meta.video_id, agent, target, action, [0], [n]))
+    return assemble_submission(rows, sort=True)
 
 
 # --------------------------------------------------------------------------- proximity
@@ -198,8 +182,7 @@ def nose_to_body_cm(video: Video) -> dict[tuple[int, int], np.ndarray]:
     nearest tracked keypoint. Gaps up to a second are interpolated; frames
     still unknown get ``inf``.
     """
-    from mabe.features import interpolate_gaps, normalize_pose
-    from mabe.features import anchor_points, pose_anchors
+    from mabe.features import anchor_points, interpolate_gaps, normalize_pose, pose_anchors  # heavy: scipy
 
     fps = float(video.meta.fps)
     coords = normalize_pose(video.pose, video.meta)
@@ -220,9 +203,7 @@ def nose_to_body_cm(video: Video) -> dict[tuple[int, int], np.ndarray]:
 
 
 def _rule_intervals(close: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray]:
-    """Runs of ``close`` after bridging gaps <= GAP_S and dropping runs < MIN_BOUT_S."""
-    from mabe.decode.intervals import labels_to_bouts
-
+    """Return the runs of ``close`` after bridging gaps <= GAP_S and dropping runs < MIN_BOUT_S."""
     labels = np.where(close, 0, -1)[:, None]
     gap = np.array([int(round(GAP_S * fps))])
     min_len = np.array([max(1, int(round(MIN_BOUT_S * fps)))])
@@ -239,10 +220,13 @@ class ProximityRule:
     prior: ActionPrior = field(default_factory=ActionPrior)
 
     def for_lab(self, lab_id: str) -> list[tuple[str, float]]:
+        """Return the lab's (action, distance) order, or the pooled one for a lab without training videos."""
         return self.actions.get(str(lab_id)) or self.pooled
 
 
-def _predict_video(video: Video, rule: ProximityRule, distances=None) -> list[pd.DataFrame]:
+def _predict_video(
+    video: Video, rule: ProximityRule, distances: dict[tuple[int, int], np.ndarray] | None = None
+) -> list[pd.DataFrame]:
     meta = video.meta
     n = video.n_frames
     if n == 0:
@@ -253,7 +237,8 @@ def _predict_video(video: Video, rule: ProximityRule, distances=None) -> list[pd
     for (agent, target), actions in _pairs_of(meta).items():
         if target == "self":
             action = rule.prior.best(meta.lab_id, actions)
-            rows.append(_rows(meta.video_id, agent, target, action, [0], [n]))
+            if action is not None:
+                rows.append(interval_rows(meta.video_id, agent, target, action, [0], [n]))
             continue
         key = (mouse_number(agent), mouse_number(target))
         if key not in distances:
@@ -262,7 +247,7 @@ def _predict_video(video: Video, rule: ProximityRule, distances=None) -> list[pd
         if choice is None:
             continue
         starts, stops = _rule_intervals(distances[key] <= choice[1], float(meta.fps))
-        rows.append(_rows(meta.video_id, agent, target, choice[0], starts, stops))
+        rows.append(interval_rows(meta.video_id, agent, target, choice[0], starts, stops))
     return rows
 
 
@@ -342,18 +327,20 @@ def proximity_baseline(
     for meta in track(_metas(dataset, split), f"proximity baseline on {split}"):
         video = dataset.load_video(meta)
         rows += _predict_video(video, rule)
-    return _finish(rows)
+    return assemble_submission(rows, sort=True)
 
 
-BASELINES = {"prior": prior_baseline, "proximity": proximity_baseline}
+BASELINES: dict[str, Callable[..., pd.DataFrame]] = {"prior": prior_baseline, "proximity": proximity_baseline}
 """Name -> function(data_dir, split, train_split) of every baseline."""
 
 
-def score_baselines(data_dir: str | Path, split: str = "test", train_split: str = "train") -> dict[str, object]:
-    """:class:`~mabe.metrics.ScoreReport` of each baseline on a labelled ``split``."""
+def score_baselines(
+    data_dir: str | Path, split: str = "test", train_split: str = "train"
+) -> dict[str, ScoreReport | None]:
+    """Score each baseline on a labelled ``split`` (a :class:`~mabe.metrics.ScoreReport`, ``None`` if it predicts nothing)."""
     dataset = MabeDataset(data_dir)
     solution = dataset.solution(split, progress=False)
-    reports = {}
+    reports: dict[str, ScoreReport | None] = {}
     for name, fn in BASELINES.items():
         submission = fn(data_dir, split, train_split)
         reports[name] = score_report(solution, submission) if len(submission) else None

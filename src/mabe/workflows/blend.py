@@ -18,11 +18,14 @@ Examples
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
+from mabe.data.schema import Pair, Triple
 from mabe.decode import VideoProbs
+from mabe.training.labels import intervals_to_dense, pair_action_mask, pair_intervals
 
 WEIGHT_STEP = 0.1
 """Grid step of the blend weights."""
@@ -30,8 +33,14 @@ N_BINS = 100
 """Probability bins of the histograms used to choose the weights."""
 
 
+def _pair(pair: Sequence[int]) -> Pair:
+    """Return ``(agent_id, target_id)`` as a tuple of two ints."""
+    agent, target = pair
+    return int(agent), int(target)
+
+
 def weight_grid(n_members: int, step: float = WEIGHT_STEP) -> np.ndarray:
-    """Every convex weight vector of ``n_members`` entries on a grid of ``step``: ``(W, M)``."""
+    """Return every convex weight vector of ``n_members`` entries on a grid of ``step``: ``(W, M)``."""
     if n_members < 1:
         raise ValueError("a blend needs at least one member")
     n = round(1 / step)
@@ -40,7 +49,7 @@ def weight_grid(n_members: int, step: float = WEIGHT_STEP) -> np.ndarray:
 
 
 def average_probs(videos: Sequence[VideoProbs]) -> VideoProbs:
-    """Mean of fold models' probabilities of one video (same pairs and actions)."""
+    """Average fold models' probabilities of one video (same pairs and actions)."""
     first = videos[0]
     if len(videos) == 1:
         return first
@@ -53,7 +62,7 @@ def average_probs(videos: Sequence[VideoProbs]) -> VideoProbs:
 
 
 def whitelisted_only(vp: VideoProbs) -> VideoProbs:
-    """The video's probabilities restricted to the actions its whitelist names.
+    """Restrict the video's probabilities to the actions its whitelist names.
 
     Other actions can never be decoded for this video, so dropping them
     changes no decoding; it makes tuning (which loops over actions) and the
@@ -75,7 +84,7 @@ def whitelisted_only(vp: VideoProbs) -> VideoProbs:
 
 
 def blend_probs(members: Mapping[str, VideoProbs], weights: Mapping[str, Mapping[str, float]]) -> VideoProbs:
-    """Per-action convex blend of several members' probabilities of one video.
+    """Blend several members' probabilities of one video, convexly per action.
 
     Pairs and actions are matched by value (members may order them
     differently, or miss some); an entry only some members have is blended
@@ -93,7 +102,7 @@ def blend_probs(members: Mapping[str, VideoProbs], weights: Mapping[str, Mapping
     first = items[0][1]
     if len(items) == 1:
         return first
-    pairs = list(dict.fromkeys(p for _, v in items for p in map(tuple, v.pairs)))
+    pairs = list(dict.fromkeys(_pair(p) for _, v in items for p in v.pairs))
     actions = list(dict.fromkeys(a for _, v in items for a in v.actions))
     n_frames = first.probs.shape[0]
     total = np.zeros((n_frames, len(pairs), len(actions)), dtype=np.float32)
@@ -103,7 +112,7 @@ def blend_probs(members: Mapping[str, VideoProbs], weights: Mapping[str, Mapping
     for name, v in items:
         if v.probs.shape[0] != n_frames:
             raise ValueError(f"video {first.video_id}: members disagree on the number of frames")
-        rows = np.array([p_index[tuple(p)] for p in v.pairs], dtype=np.int64)
+        rows = np.array([p_index[_pair(p)] for p in v.pairs], dtype=np.int64)
         for x, action in enumerate(v.actions):
             w = float(weights.get(action, {}).get(name, 1.0 if action not in weights else 0.0))
             if w <= 0:
@@ -112,7 +121,7 @@ def blend_probs(members: Mapping[str, VideoProbs], weights: Mapping[str, Mapping
             total[:, rows, col] += w * v.probs[:, :, x]
             weight_sum[rows, col] += w
     out = np.divide(total, weight_sum[None], out=np.zeros_like(total), where=weight_sum[None] > 0)
-    return VideoProbs(first.video_id, first.lab_id, out, [tuple(p) for p in pairs], actions, first.whitelist)
+    return VideoProbs(first.video_id, first.lab_id, out, pairs, actions, first.whitelist)
 
 
 class BlendStats:
@@ -174,7 +183,7 @@ class BlendStats:
             keep = [k for k in range(self.n_folds) if k != exclude_fold]
             f1 = best_f1(table[keep].sum(axis=0))
             best = np.lexsort((evenness, np.round(f1, 9)))[-1]
-            out[action] = {m: float(w) for m, w in zip(self.members, self.grid[best])}
+            out[action] = {m: float(w) for m, w in zip(self.members, self.grid[best], strict=True)}
         return out
 
 
@@ -202,22 +211,19 @@ def _column(v: VideoProbs, action: str, pairs: np.ndarray) -> np.ndarray:
     return out
 
 
-def video_truth(video_probs: VideoProbs, annotations, whitelist) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Labels of one video for :meth:`BlendStats.add`: per whitelisted action, its pairs and 0/1 frames."""
-    from mabe.training.labels import (
-        intervals_to_dense,
-        pair_action_mask,
-        pair_intervals,
-    )
-
-    pairs = [tuple(p) for p in video_probs.pairs]
+def video_truth(
+    video_probs: VideoProbs, annotations: pd.DataFrame | None, whitelist: Iterable[Triple]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Return the labels of one video for :meth:`BlendStats.add`: per whitelisted action, its pairs and 0/1 frames."""
+    whitelist = list(whitelist)
+    pairs = [_pair(p) for p in video_probs.pairs]
     actions = sorted({a for _, _, a in whitelist})
     n_frames = video_probs.probs.shape[0]
 
     class _Meta:
         behaviors_labeled = tuple(whitelist)
 
-    mask = pair_action_mask(_Meta, pairs, actions)  # type: ignore[arg-type]
+    mask = pair_action_mask(_Meta, pairs, actions)  # type: ignore[arg-type]  # reads behaviors_labeled only
     bouts = pair_intervals(annotations, pairs, actions)
     dense = [intervals_to_dense(b, n_frames, len(actions)) for b in bouts]
     out = {}

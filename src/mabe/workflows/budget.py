@@ -166,7 +166,7 @@ def plan_budget(
     network: dict[str, Any],
     trees: dict[str, Any],
 ) -> BudgetPlan:
-    """The largest plan on the shrinking ladder whose estimate fits ``minutes`` (``None``: no shrinking)."""
+    """Return the largest plan on the shrinking ladder whose estimate fits ``minutes`` (``None``: no shrinking)."""
     members = list(members)
     network, trees = dict(network), dict(trees)
     original_trees = trees.get("n_estimators")

@@ -22,7 +22,6 @@ Workflows return data; only :mod:`mabe.cli.cv_cmd` prints.
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
 from collections.abc import Sequence
@@ -32,27 +31,28 @@ from typing import Any
 from mabe.config import load_config
 from mabe.data.io import MabeDataset
 from mabe.errors import ConfigError, MabeError
-from mabe.fileio import atomic_write_text
+from mabe.fileio import atomic_write_json, atomic_write_text, json_safe
 from mabe.progress import track
 from mabe.training.folds import make_folds
 from mabe.training.labels import action_vocabulary
 from mabe.training.prepare import labelled_metas
+from mabe.training.run import Run
 from mabe.training.split import split_videos
 from mabe.workflows.blend import BlendStats, video_truth, whitelisted_only
 from mabe.workflows.cv_scores import cross_validate
-from mabe.workflows.ensemble import EnsembleRecord, MemberRecord
+from mabe.workflows.ensemble import EnsembleRecord, MemberRecord, member_fold
 from mabe.workflows.members import (
     MEMBER_KINDS,
     MemberSpec,
     fit_member,
     load_member,
     member_finished,
+    tree_settings,
 )
 from mabe.workflows.oof import load_oof, oof_path, save_oof
 from mabe.workflows.recommend import recommended_config
 
 PLAN_FILE = "cv_plan.json"
-CV_FILE = "cv.json"
 CANDIDATES_FILE = "candidates.json"
 """Each candidate (member alone, blend) with its weights and decoding tuned on every out-of-fold video."""
 DEFAULT_MEMBERS: tuple[str, ...] = ("network", "lgbm")
@@ -66,8 +66,12 @@ def member_specs(
     config_path: Path | str | None = None,
     overrides: Sequence[str] = (),
 ) -> list[MemberSpec]:
-    """The members to train: the network from ``--config`` (or the recommended config) and ``--set``;
-    the trees from their defaults and ``--set lgbm.KEY=VALUE`` overrides."""
+    """Return the members to train.
+
+    The network comes from ``--config`` (or the recommended config) and
+    ``--set``; the trees from their defaults and ``--set lgbm.KEY=VALUE``
+    overrides.
+    """
     members = list(dict.fromkeys(members))
     unknown = [m for m in members if m not in MEMBER_KINDS]
     if unknown or not members:
@@ -83,19 +87,8 @@ def member_specs(
                 config = load_config(config_path, net_sets, data_dir=dataset.root)
             specs.append(MemberSpec("network", "network", config.to_dict()))
         else:
-            specs.append(MemberSpec("lgbm", "lgbm", _tree_settings(tree_sets)))
+            specs.append(MemberSpec("lgbm", "lgbm", tree_settings(tree_sets)))
     return specs
-
-
-def _tree_settings(overrides: Sequence[str]) -> dict[str, Any]:
-    from mabe.config import parse_override
-    from mabe.training.trees import TreeSettings
-
-    values = dict(parse_override(o) for o in overrides)
-    try:
-        return TreeSettings(**values).model_dump()
-    except ValueError as exc:
-        raise ConfigError(f"--set lgbm.*: {str(exc).splitlines()[0]} ({exc})") from None
 
 
 def _inner_fraction(spec_list: Sequence[MemberSpec]) -> float:
@@ -111,7 +104,7 @@ def _check_run_dir(out: Path, plan: dict, resume: bool) -> None:
         return
     if not out.is_dir():
         raise MabeError(f"{out}: exists and is not a directory; choose another --out")
-    if (out / "summary.json").is_file():
+    if Run(out).summary_path.is_file():
         raise MabeError(f"{out}: already holds a finished run; choose another --out (mabe never replaces a run)")
     plan_file = out / PLAN_FILE
     if not plan_file.is_file():
@@ -188,7 +181,9 @@ def run_cv(
     atomic_write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=str) + "\n")
 
     by_id = {m.video_id: m for m in metas}
-    if cache_dir is None and not os.environ.get("MABE_CACHE_DIR"):
+    if cache_dir is not None:
+        cache_dir = Path(cache_dir)
+    elif not os.environ.get("MABE_CACHE_DIR"):
         cache_dir = out / "feature_cache"
     fraction = _inner_fraction(specs)
     fit_times: dict[str, float] = {s.name: 0.0 for s in specs}
@@ -198,7 +193,7 @@ def run_cv(
         inner_by = group_by if len({m.lab_id for m in pool}) > 1 else "video"
         train_metas, valid_metas = split_videos(pool, fraction, inner_by, seed + k)
         for spec in specs:
-            fold_dir = out / "members" / spec.name / f"fold{k}"
+            fold_dir = out / member_fold(spec.name, k)
             t0 = time.perf_counter()
             if not member_finished(spec.kind, fold_dir):
                 fit_member(spec, dataset, train_metas, valid_metas, actions, fold_dir, cache_dir)
@@ -214,7 +209,7 @@ def run_cv(
         c: {"weights": ch.weights, "decode": ch.params.to_dict(), "tuned_oof_score": ch.tuned_score}
         for c, ch in choices.items()
     }
-    atomic_write_text(out / CANDIDATES_FILE, json.dumps(_json_safe(candidates), indent=2, allow_nan=False) + "\n")
+    atomic_write_json(out / CANDIDATES_FILE, candidates)
     report |= {
         "members": [s.name for s in specs],
         "n_folds": folds,
@@ -224,15 +219,16 @@ def run_cv(
         "wall_time_sec": round(time.perf_counter() - started, 1),
         **(extra or {}),
     }
-    safe = _json_safe(report)
-    atomic_write_text(out / CV_FILE, json.dumps(safe, indent=2, allow_nan=False) + "\n")
-    final.params.save(out / "decode.json")
+    safe = json_safe(report)
+    run = Run(out)
+    atomic_write_json(run.cv_path, safe)
+    final.params.save(run.decode_path)
     EnsembleRecord(
         members=[
             MemberRecord(
                 name=s.name,
                 kind=s.kind,
-                folds=[f"members/{s.name}/fold{k}" for k in range(folds)],
+                folds=[member_fold(s.name, k) for k in range(folds)],
                 settings=json.loads(json.dumps(s.settings, default=str)),
             )
             for s in specs
@@ -260,7 +256,7 @@ def run_cv(
         "wall_time_sec": report["wall_time_sec"],
         **(extra or {}),
     }
-    atomic_write_text(out / "summary.json", json.dumps(_json_safe(summary), indent=2, allow_nan=False) + "\n")
+    atomic_write_json(run.summary_path, summary)
     return safe
 
 
@@ -284,14 +280,3 @@ def _score_run(out: Path, dataset: MabeDataset, metas, fold_ids, specs, actions)
     solution = dataset.solution("train", progress=False)
     return cross_validate(oof, fold_ids, actions, stats, solution)
 
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

@@ -23,12 +23,14 @@ only, by tuned score (no nested cross-validation).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from mabe.data.submission import assemble_submission
 from mabe.decode import DecodeParams, VideoProbs, evaluate_decoding, tune_decoding
 from mabe.decode.tune import decode_videos
 from mabe.metrics import score_report
@@ -54,14 +56,14 @@ class Choice:
 
 
 def one_hot(member: str, members: Sequence[str], actions: Sequence[str]) -> dict[str, dict[str, float]]:
-    """Weights that use ``member`` alone for every action."""
+    """Return weights that use ``member`` alone for every action."""
     return {a: {m: float(m == member) for m in members} for a in actions}
 
 
 def candidate_probs(
     oof: Mapping[str, Mapping[int, VideoProbs]], video_ids: Sequence[int], weights: Mapping[str, Mapping[str, float]]
 ) -> list[VideoProbs]:
-    """Blended out-of-fold probabilities of ``video_ids`` (members with weight 0 everywhere are skipped)."""
+    """Blend the out-of-fold probabilities of ``video_ids`` (members with weight 0 everywhere are skipped)."""
     used = [m for m in oof if any(w.get(m, 0.0) > 0 for w in weights.values())]
     return [whitelisted_only(blend_probs({m: oof[m][v] for m in used}, weights)) for v in video_ids]
 
@@ -69,14 +71,15 @@ def candidate_probs(
 def capped_videos(
     oof: Mapping[str, Mapping[int, VideoProbs]], video_ids: Sequence[int], limit: int | None = None, seed: int = 0
 ) -> list[int]:
-    """``video_ids``, or a seeded random subset of them whose probabilities fit ``limit`` entries."""
+    """Return ``video_ids``, or a seeded random subset of them whose probabilities fit ``limit`` entries."""
     limit = MAX_TUNE_ENTRIES if limit is None else limit
     first = next(iter(oof.values()))
     size = {v: int(np.prod(whitelisted_only(first[v]).probs.shape)) for v in video_ids}
     if sum(size.values()) <= limit:
         return list(video_ids)
     order = np.random.default_rng(seed).permutation(len(video_ids))
-    kept, total = [], 0
+    kept: list[int] = []
+    total = 0
     for i in order:
         v = video_ids[i]
         if total + size[v] <= limit or not kept:
@@ -85,7 +88,8 @@ def capped_videos(
     return [v for v in video_ids if v in set(kept)]
 
 
-def _subset(solution: pd.DataFrame, video_ids: Sequence[int]) -> pd.DataFrame:
+def solution_of(solution: pd.DataFrame, video_ids: Iterable[int]) -> pd.DataFrame:
+    """Return the rows of ``solution`` (a split's labels) that belong to ``video_ids``."""
     wanted = {str(v) for v in video_ids}
     return solution[solution["video_id"].astype(str).isin(wanted)]
 
@@ -104,14 +108,14 @@ def tune_choice(
     video_ids: Sequence[int],
     solution: pd.DataFrame,
 ) -> Choice:
-    """Tune decoding of one candidate on ``video_ids``; its tuned score there.
+    """Tune decoding of one candidate on ``video_ids``, with its tuned score there.
 
     At most :data:`MAX_TUNE_ENTRIES` probability entries are tuned on
     (:func:`capped_videos`).
     """
     video_ids = capped_videos(oof, video_ids)
     videos = candidate_probs(oof, video_ids, weights)
-    sol = _subset(solution, video_ids)
+    sol = solution_of(solution, video_ids)
     if sol.empty:
         return Choice(candidate, weights, DecodeParams(), float("nan"))
     params = tune_decoding(videos, sol)
@@ -119,11 +123,13 @@ def tune_choice(
 
 
 def candidates(members: Sequence[str]) -> list[str]:
-    """Each member, plus the blend when there are several."""
+    """Return each member, plus the blend when there are several."""
     return list(members) + ([BLEND] if len(members) > 1 else [])
 
 
-def _weights_for(candidate: str, members: Sequence[str], actions: Sequence[str], stats: BlendStats, exclude: int | None):
+def _weights_for(
+    candidate: str, members: Sequence[str], actions: Sequence[str], stats: BlendStats, exclude: int | None
+) -> dict[str, dict[str, float]]:
     if candidate == BLEND:
         chosen = stats.choose(exclude_fold=exclude)
         return {a: chosen.get(a, {m: 1.0 / len(members) for m in members}) for a in actions}
@@ -131,7 +137,7 @@ def _weights_for(candidate: str, members: Sequence[str], actions: Sequence[str],
 
 
 def _best(choices: Mapping[str, Choice]) -> Choice:
-    """Highest tuned score; ties go to the earlier candidate (members before the blend)."""
+    """Return the choice with the highest tuned score; ties go to the earlier candidate (members before the blend)."""
     ranked = [c for c in choices.values() if not math.isnan(c.tuned_score)]
     if not ranked:
         return next(iter(choices.values()))
@@ -145,7 +151,7 @@ def cross_validate(
     stats: BlendStats,
     solution: pd.DataFrame,
 ) -> tuple[dict, Choice, dict[str, Choice]]:
-    """Fold scores per candidate and the ensemble, their breakdown, and the final choice.
+    """Score every fold per candidate and for the ensemble, break the scores down, and make the final choice.
 
     Parameters
     ----------
@@ -171,12 +177,13 @@ def cross_validate(
     names = candidates(members)
     all_ids = [v for f in folds for v in f]
     subs: dict[str, list[pd.DataFrame]] = {c: [] for c in names + ["ensemble"]}
-    fold_rows = []
+    fold_rows: list[dict[str, Any]] = []
     for k, fold in enumerate(track(list(folds), "scoring folds")):
         others = [v for j, f in enumerate(folds) if j != k for v in f]
-        sol_k = _subset(solution, fold)
+        sol_k = solution_of(solution, fold)
         choices = {c: tune_choice(c, _weights_for(c, members, actions, stats, k), oof, others, solution) for c in names}
-        scores, parts = {}, {}
+        scores: dict[str, float] = {}
+        parts: dict[str, pd.DataFrame] = {}
         for c, choice in choices.items():
             part = decode_videos(candidate_probs(oof, fold, choice.weights), choice.params)
             scores[c], parts[c] = _score(sol_k, part), part
@@ -204,10 +211,12 @@ def cross_validate(
 
 
 def _final(choices: Mapping[str, Choice], by_model: Mapping[str, dict], members: Sequence[str]) -> Choice:
-    """The kept model: the best cross-validated mean among the candidates whose tuned
-    out-of-fold score is at least every member's (so the kept model never scores below
-    a member on its own out-of-fold data, and an in-sample gain of the blend alone
-    does not choose it)."""
+    """Return the kept model: the best cross-validated mean among the eligible candidates.
+
+    A candidate is eligible when its tuned out-of-fold score is at least every
+    member's (so the kept model never scores below a member on its own
+    out-of-fold data, and an in-sample gain of the blend alone does not choose it).
+    """
     tuned = [choices[m].tuned_score for m in members if not math.isnan(choices[m].tuned_score)]
     floor = max(tuned) - 1e-12 if tuned else -math.inf
     eligible = [c for c in choices.values() if not math.isnan(c.tuned_score) and c.tuned_score >= floor]
@@ -222,7 +231,7 @@ def _final(choices: Mapping[str, Choice], by_model: Mapping[str, dict], members:
 
 
 def _breakdown(solution: pd.DataFrame, video_ids: Sequence[int], parts: list[pd.DataFrame], fold_scores: list[float]) -> dict:
-    """Mean and sd over folds, and per lab / (lab, action) of the pooled out-of-fold decoding."""
+    """Return the mean and sd over folds, and the scores per lab / (lab, action) of the pooled out-of-fold decoding."""
     finite = [s for s in fold_scores if not math.isnan(s)]
     out: dict = {
         "score_mean": float(np.mean(finite)) if finite else float("nan"),
@@ -232,12 +241,10 @@ def _breakdown(solution: pd.DataFrame, video_ids: Sequence[int], parts: list[pd.
         "per_lab": {},
         "per_lab_action": [],
     }
-    sol = _subset(solution, video_ids)
-    nonempty = [p for p in parts if len(p)]
-    if sol.empty or not nonempty:
+    sol = solution_of(solution, video_ids)
+    if sol.empty or not any(len(p) for p in parts):
         return out
-    submission = pd.concat(nonempty, ignore_index=True)
-    submission["row_id"] = np.arange(len(submission))
+    submission = assemble_submission(parts, check=False)
     report = score_report(sol, submission)
     out["oof_score"] = float(report.score)
     out["per_lab"] = {str(k): float(v) for k, v in report.per_lab.items()}

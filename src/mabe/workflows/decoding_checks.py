@@ -38,7 +38,7 @@ def _covered(starts: np.ndarray, stops: np.ndarray) -> int:
     """Frames covered by the union of ``[start, stop)`` intervals."""
     order = np.argsort(starts, kind="stable")
     total, reach = 0, -np.inf
-    for s, e in zip(starts[order], stops[order]):
+    for s, e in zip(starts[order], stops[order], strict=True):
         s = max(s, reach)
         if e > s:
             total += int(e - s)

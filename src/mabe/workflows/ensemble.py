@@ -36,12 +36,25 @@ from mabe.data.types import Video
 from mabe.decode import VideoProbs
 from mabe.errors import MabeError
 from mabe.fileio import atomic_write_text
+from mabe.metrics.frame import multilabel_frame_metrics
 from mabe.progress import track
+from mabe.training.run import Run
 from mabe.workflows.blend import average_probs, blend_probs
 from mabe.workflows.members import Predictor, load_member
 
-ENSEMBLE_FILE = "ensemble.json"
-"""The record that marks a run directory as an ensemble run."""
+MEMBERS_DIR = "members"
+"""Folder of an ensemble run holding its fold models."""
+
+
+def member_fold(member: str, fold: int) -> str:
+    """Return the directory of ``member``'s fold model ``fold``, relative to the run.
+
+    Examples
+    --------
+    >>> member_fold("network", 2)
+    'members/network/fold2'
+    """
+    return f"{MEMBERS_DIR}/{member}/fold{int(fold)}"
 
 
 class MemberRecord(BaseModel):
@@ -90,12 +103,12 @@ class EnsembleRecord(BaseModel):
 
     def save(self, run: str | Path) -> Path:
         """Write ``RUN/ensemble.json`` atomically."""
-        return atomic_write_text(Path(run) / ENSEMBLE_FILE, self.model_dump_json(indent=2) + "\n")
+        return atomic_write_text(Run(run).ensemble_path, self.model_dump_json(indent=2) + "\n")
 
     @classmethod
     def load(cls, run: str | Path) -> EnsembleRecord:
         """Read ``RUN/ensemble.json``; :class:`MabeError` if it is missing or malformed."""
-        path = Path(run) / ENSEMBLE_FILE
+        path = Run(run).ensemble_path
         try:
             return cls.model_validate_json(path.read_text())
         except FileNotFoundError:
@@ -110,8 +123,8 @@ class EnsembleRecord(BaseModel):
 
 
 def is_ensemble_run(run: str | Path) -> bool:
-    """Whether ``run`` is an ensemble run directory (holds ``ensemble.json``)."""
-    return (Path(run) / ENSEMBLE_FILE).is_file()
+    """Tell whether ``run`` is an ensemble run directory (holds ``ensemble.json``)."""
+    return Run(run).ensemble_path.is_file()
 
 
 class EnsemblePredictor:
@@ -126,14 +139,14 @@ class EnsemblePredictor:
             for fold in member.folds:
                 fold_dir = self.run / fold
                 if not fold_dir.is_dir():
-                    raise MabeError(f"{fold_dir}: fold model listed in {ENSEMBLE_FILE} is missing")
+                    raise MabeError(f"{fold_dir}: fold model listed in {Run(run).ensemble_path.name} is missing")
                 predictors.append(load_member(member.kind, fold_dir))
             self.members[member.name] = predictors
         if not self.members:
-            raise MabeError(f"{self.run / ENSEMBLE_FILE}: no member has a positive weight")
+            raise MabeError(f"{Run(run).ensemble_path}: no member has a positive weight")
 
     def predict(self, video: Video) -> VideoProbs:
-        """The blended probabilities of one video."""
+        """Return the blended probabilities of one video."""
         per_member = {name: average_probs([p.predict(video) for p in folds]) for name, folds in self.members.items()}
         return blend_probs(per_member, self.record.weights)
 
@@ -144,10 +157,9 @@ def evaluate_ensemble(run: str | Path, data_dir: str | Path, split: str = "test"
     Entries are the whitelisted (frame, pair, action) of each video, the
     blended probability thresholded at 0.5.
     """
-    from mabe.metrics.frame import multilabel_frame_metrics
-    from mabe.training.evaluation import _action_parts
-    from mabe.training.module import flatten_metrics
-    from mabe.training.prepare import labelled_metas
+    from mabe.training.evaluation import _action_parts  # heavy: lightning
+    from mabe.training.module import flatten_metrics  # heavy: lightning
+    from mabe.training.prepare import labelled_metas  # heavy: lightning
 
     record = EnsembleRecord.load(run)
     dataset = MabeDataset(data_dir)

@@ -113,7 +113,7 @@ def _name(mouse: str, names: tuple[str, ...]) -> str:
 def intervals_table(
     submission: pd.DataFrame, sources: dict[int, _VideoSource]
 ) -> pd.DataFrame:
-    """The submission as :data:`INTERVAL_EXPORT_COLUMNS`, sorted by video and start."""
+    """Return the submission as :data:`INTERVAL_EXPORT_COLUMNS`, sorted by video and start."""
     rows = []
     for rec in submission.to_dict("records"):
         src = sources[int(rec["video_id"])]

@@ -144,7 +144,7 @@ def _read_labels(
     infos: list[labels.RecordingInfo],
     video_ids: list[int | None],
 ) -> tuple[dict[int, pd.DataFrame], dict[int, list[schema.Triple]]]:
-    """Resolved intervals and whitelist per recording index (labelled recordings only)."""
+    """Resolve the intervals and whitelist per recording index (labelled recordings only)."""
     per_rec: dict[int, list[pd.DataFrame]] = {}
     triples: dict[int, list[schema.Triple]] = {}
     for path in files:

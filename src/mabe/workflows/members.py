@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from mabe.config import Config
+from mabe.config import Config, parse_override
 from mabe.data.io import MabeDataset
 from mabe.data.types import Video, VideoMeta
 from mabe.decode import VideoProbs
 from mabe.errors import ConfigError
+from mabe.training.run import Run
 
 MEMBER_KINDS: tuple[str, ...] = ("network", "lgbm")
 """Kinds of ensemble member."""
@@ -40,7 +41,7 @@ class Predictor(Protocol):
     """A loaded fold model."""
 
     def predict(self, video: Video) -> VideoProbs:
-        """Probabilities of one video (native frames)."""
+        """Return the probabilities of one video (native frames)."""
         ...
 
 
@@ -68,6 +69,23 @@ class MemberSpec:
             raise ConfigError(f"unknown ensemble member {self.kind!r}; choose from {', '.join(MEMBER_KINDS)}")
 
 
+def tree_settings(overrides: Sequence[str]) -> dict[str, Any]:
+    """Return the trees' settings: their defaults with ``KEY=VALUE`` overrides (``--set lgbm.KEY=VALUE``).
+
+    Raises
+    ------
+    ConfigError
+        If an override names no setting or gives it a bad value.
+    """
+    from mabe.training.trees import TreeSettings  # heavy: torch, scipy
+
+    values = dict(parse_override(o) for o in overrides)
+    try:
+        return TreeSettings(**values).model_dump()
+    except ValueError as exc:
+        raise ConfigError(f"--set lgbm.*: {str(exc).splitlines()[0]} ({exc})") from None
+
+
 def fit_member(
     spec: MemberSpec,
     dataset: MabeDataset,
@@ -85,14 +103,14 @@ def fit_member(
     trees and the network (shared by every fold; default: each model's own).
     """
     if spec.kind == "network":
-        from mabe.training.fit import fit
+        from mabe.training.fit import fit  # heavy: torch, lightning
 
         config = Config(**spec.settings).model_copy(
             update={"data_dir": str(dataset.root), "run_dir": str(out_dir)}
         )
         split = ([m.video_id for m in train_metas], [m.video_id for m in valid_metas])
         return fit(config, out_dir, split=split, progress_bar=False, cache_dir=cache_dir)
-    from mabe.training.trees import TreeSettings, fit_trees
+    from mabe.training.trees import TreeSettings, fit_trees  # heavy: torch, scipy
 
     settings = TreeSettings(**spec.settings)
     return fit_trees(
@@ -102,13 +120,13 @@ def fit_member(
 
 class _NetworkPredictor:
     def __init__(self, run_dir: Path, which: str = "best") -> None:
-        from mabe.training.inference import load_trained
+        from mabe.training.inference import load_trained  # heavy: torch
 
         self.model, self.config, self.info = load_trained(run_dir, which)
 
     def predict(self, video: Video) -> VideoProbs:
-        from mabe.training.inference import predict_video
-        from mabe.workflows.predict import to_video_probs
+        from mabe.training.inference import predict_video  # heavy: torch
+        from mabe.workflows.predict import to_video_probs  # import cycle: predict -> ensemble -> members
 
         prediction = predict_video(self.model, self.config, self.info, video)
         return to_video_probs(video.meta, prediction, getattr(self.config, "seed4_groups", None))
@@ -116,18 +134,18 @@ class _NetworkPredictor:
 
 class _TreePredictor:
     def __init__(self, out_dir: Path) -> None:
-        from mabe.training.trees import load_trees
+        from mabe.training.trees import load_trees  # heavy: torch, scipy
 
         self.trees = load_trees(out_dir)
 
     def predict(self, video: Video) -> VideoProbs:
-        from mabe.workflows.predict import to_video_probs
+        from mabe.workflows.predict import to_video_probs  # import cycle: predict -> ensemble -> members
 
         return to_video_probs(video.meta, self.trees.predict_video(video))
 
 
 def load_member(kind: str, fold_dir: Path) -> Predictor:
-    """The predictor of one trained fold model."""
+    """Load one trained fold model as a :class:`Predictor`."""
     if kind == "network":
         return _NetworkPredictor(fold_dir)
     if kind == "lgbm":
@@ -136,8 +154,9 @@ def load_member(kind: str, fold_dir: Path) -> Predictor:
 
 
 def member_finished(kind: str, fold_dir: Path) -> bool:
-    """Whether ``fold_dir`` holds a finished fold model (so a rerun can skip it).
+    """Tell whether ``fold_dir`` holds a finished fold model (so a rerun can skip it).
 
-    Both kinds write ``summary.json`` last.
+    Both kinds write their summary last, where a run keeps it
+    (:attr:`mabe.training.run.Run.summary_path`).
     """
-    return (fold_dir / "summary.json").is_file()
+    return Run(fold_dir).summary_path.is_file()

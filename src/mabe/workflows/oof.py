@@ -5,8 +5,8 @@ Layout::
     RUN/oof/<member>/<video_id>.npz   probs (F, P, A) float16, pairs (P, 2), actions,
                                       video_id, lab_id, fold, whitelist (JSON)
 
-Each file is written atomically (temporary sibling + rename), so a killed
-run leaves whole files only and a rerun predicts just the missing ones.
+Each file is written atomically (:func:`mabe.fileio.atomic_write_bytes`), so a
+killed run leaves whole files only and a rerun predicts just the missing ones.
 
 Examples
 --------
@@ -22,50 +22,53 @@ Examples
 
 from __future__ import annotations
 
+import io
 import json
-import os
-import tempfile
+from collections.abc import Hashable
 from pathlib import Path
 
 import numpy as np
 
 from mabe.decode import VideoProbs
+from mabe.fileio import atomic_write_bytes
 
 OOF_DIR = "oof"
 """Folder of a run holding the out-of-fold probabilities."""
 
 
+def _video_number(video_id: Hashable) -> int:
+    """Return an integer video id (out-of-fold files are named by it)."""
+    if not isinstance(video_id, (int, np.integer)):
+        raise ValueError(f"out-of-fold files need integer video ids, got {video_id!r}")
+    return int(video_id)
+
+
 def oof_path(run: str | Path, member: str, video_id: int) -> Path:
-    """Where one video's out-of-fold probabilities of ``member`` live."""
-    return Path(run) / OOF_DIR / member / f"{int(video_id)}.npz"
+    """Return where one video's out-of-fold probabilities of ``member`` live."""
+    return Path(run) / OOF_DIR / member / f"{_video_number(video_id)}.npz"
 
 
 def save_oof(run: str | Path, member: str, vp: VideoProbs, fold: int) -> Path:
     """Write one video's out-of-fold probabilities (atomically); returns the path."""
-    path = oof_path(run, member, int(vp.video_id))
+    video_id = _video_number(vp.video_id)
+    path = oof_path(run, member, video_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(
-                handle,
-                probs=np.asarray(vp.probs, dtype=np.float16),
-                pairs=np.asarray(vp.pairs, dtype=np.int64).reshape(-1, 2),
-                actions=np.asarray(list(vp.actions), dtype=str),
-                video_id=np.int64(int(vp.video_id)),
-                lab_id=np.asarray(str(vp.lab_id)),
-                fold=np.int64(fold),
-                whitelist=np.asarray(json.dumps(sorted(list(t) for t in vp.whitelist))),
-            )
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    buffer = io.BytesIO()
+    np.savez(
+        buffer,
+        probs=np.asarray(vp.probs, dtype=np.float16),
+        pairs=np.asarray(vp.pairs, dtype=np.int64).reshape(-1, 2),
+        actions=np.asarray(list(vp.actions), dtype=str),
+        video_id=np.int64(video_id),
+        lab_id=np.asarray(str(vp.lab_id)),
+        fold=np.int64(fold),
+        whitelist=np.asarray(json.dumps(sorted(list(t) for t in vp.whitelist))),
+    )
+    return atomic_write_bytes(path, buffer.getvalue())
 
 
 def load_oof(path: str | Path) -> tuple[VideoProbs, int]:
-    """``(VideoProbs with float32 probs, fold)`` of one out-of-fold file."""
+    """Read one out-of-fold file: ``(VideoProbs with float32 probs, fold)``."""
     with np.load(path, allow_pickle=False) as data:
         vp = VideoProbs(
             video_id=int(data["video_id"]),
@@ -79,6 +82,6 @@ def load_oof(path: str | Path) -> tuple[VideoProbs, int]:
 
 
 def oof_videos(run: str | Path, member: str) -> list[int]:
-    """Video ids with out-of-fold probabilities of ``member`` (sorted)."""
+    """Return the video ids with out-of-fold probabilities of ``member`` (sorted)."""
     folder = Path(run) / OOF_DIR / member
     return sorted(int(p.stem) for p in folder.glob("*.npz")) if folder.is_dir() else []

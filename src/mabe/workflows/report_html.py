@@ -21,11 +21,16 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from mabe.data.io import MabeDataset
+from mabe.data.types import VideoMeta
+from mabe.decode import DecodeParams
 from mabe.errors import InvalidSubmission, MabeError
 from mabe.fileio import atomic_write_text
+from mabe.metrics import score_report
 from mabe.plots import (
     decode_params_frame,
     ethogram,
@@ -35,10 +40,14 @@ from mabe.plots import (
     score_bars,
     score_table,
 )
+from mabe.training.run import Run
 from mabe.workflows.decoding_checks import degenerate_decoding
-from mabe.workflows.predict import load_decode_params
+from mabe.workflows.predict import iter_video_probs, load_decode_params, predict_split_report
 from mabe.workflows.report_page import Section, render_page
 from mabe.workflows.whitelist import decoding_whitelist, run_actions
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 REPORT_FILE = "report.html"
 """The page inside the report directory."""
@@ -70,14 +79,14 @@ class Report:
 
 
 def find_metrics(run_dir: str | Path) -> dict[str, pd.DataFrame]:
-    """Every ``metrics.csv`` of a run, labelled by its folder relative to the run.
+    """Read every ``metrics.csv`` of a run, labelled by its folder relative to the run.
 
     A single-model run gives ``{"run": RUN/metrics.csv}``; an ensemble one
     table per fold model (``"members/net/fold0"``). Unreadable files are skipped.
     """
     run = Path(run_dir)
     out: dict[str, pd.DataFrame] = {}
-    for path in sorted(run.rglob("metrics.csv")):
+    for path in sorted(run.rglob(Run(run).metrics_path.name)):
         rel = path.parent.relative_to(run)
         try:
             table = pd.read_csv(path)
@@ -115,14 +124,15 @@ def _member_text(member: object) -> str:
 
 
 def run_summary(run_dir: str | Path) -> pd.DataFrame:
-    """Key facts of a run as ``item, value`` rows (model, epochs, time, ensemble members).
+    """Return the key facts of a run as ``item, value`` rows (model, epochs, time, ensemble members).
 
-    Reads ``summary.json`` and, for an ensemble, ``ensemble.json`` and ``cv.json``.
+    Reads ``summary.json`` and, for an ensemble, ``ensemble.json`` and
+    ``cv.json``, leniently: a missing or partial file leaves its rows out.
     """
-    run = Path(run_dir)
-    summary = _read_json(run / "summary.json")
-    ensemble = _read_json(run / "ensemble.json")
-    rows: list[tuple[str, str]] = [("run", str(run))]
+    run = Run(run_dir)
+    summary = _read_json(run.summary_path)
+    ensemble = _read_json(run.ensemble_path)
+    rows: list[tuple[str, str]] = [("run", str(run.path))]
     if ensemble:
         members = ensemble.get("members") or []
         text = ", ".join(_member_text(m) for m in members)
@@ -153,7 +163,7 @@ def run_summary(run_dir: str | Path) -> pd.DataFrame:
     actions = summary.get("actions") or ensemble.get("actions")
     if actions:
         rows.append(("actions", ", ".join(map(str, actions))))
-    cv = _read_json(run / "cv.json")
+    cv = _read_json(run.cv_path)
     for key, value in cv.items():
         if isinstance(value, (int, float, str)) and not isinstance(value, bool):
             rows.append((f"cv {key}", f"{value:.4f}" if isinstance(value, float) else str(value)))
@@ -188,7 +198,7 @@ class _Figures:
         self.paths: dict[str, Path] = {}
         self.encoded: dict[str, str] = {}
 
-    def add(self, name: str, fig) -> str:
+    def add(self, name: str, fig: Figure) -> str:
         data = figure_png(fig)
         path = self.folder / f"{name}.png"
         path.write_bytes(data)
@@ -240,8 +250,6 @@ def build_report(
     params = load_decode_params(run)
     dataset, metas = None, {}
     if data_dir is not None:
-        from mabe.data.io import MabeDataset
-
         dataset = MabeDataset(data_dir)
         if split not in dataset.splits():
             raise MabeError(f"{data_dir}: no {split}.csv, so there is no '{split}' split to report on")
@@ -261,7 +269,17 @@ def build_report(
     return report
 
 
-def _write(staging, run, dataset, metas, split, video, which, params, max_ethograms) -> Report:
+def _write(
+    staging: Path,
+    run: Path,
+    dataset: MabeDataset | None,
+    metas: dict[int, VideoMeta],
+    split: str,
+    video: int | None,
+    which: str,
+    params: DecodeParams,
+    max_ethograms: int,
+) -> Report:
     (staging / "figures").mkdir()
     figs = _Figures(staging / "figures")
     report = Report(path=staging / REPORT_FILE)
@@ -276,9 +294,10 @@ def _write(staging, run, dataset, metas, split, video, which, params, max_ethogr
     actions = run_actions(run)
     labs = sorted(set(params.thresholds) | {m.lab_id for m in metas.values()}) or None
     decode_table = decode_params_frame(params, actions, labs)
+    decode_path = Run(run).decode_path
     sections.append(Section(
         "Decoding parameters",
-        text=f"From {run / 'decode.json'}" if (run / "decode.json").is_file() else "decode.json missing: defaults in use.",
+        text=f"From {decode_path}" if decode_path.is_file() else f"{decode_path.name} missing: defaults in use.",
         tables=[decode_table],
     ))
     if dataset is not None:
@@ -291,7 +310,7 @@ def _write(staging, run, dataset, metas, split, video, which, params, max_ethogr
     return report
 
 
-def _choose_video(videos: pd.DataFrame, solution: pd.DataFrame | None, table: pd.DataFrame):
+def _choose_video(videos: pd.DataFrame, solution: pd.DataFrame | None, table: pd.DataFrame) -> Any:
     counts = pd.Series(0, index=videos["video_id"].tolist())
     if solution is not None and len(solution):
         counts = counts.add(solution["video_id"].value_counts(), fill_value=0)
@@ -300,10 +319,19 @@ def _choose_video(videos: pd.DataFrame, solution: pd.DataFrame | None, table: pd
     return counts.idxmax() if len(counts) else None
 
 
-def _prediction_sections(report, figs, run, dataset, metas, split, video, which, params, actions, max_ethograms):
-    from mabe.metrics import score_report
-    from mabe.workflows.predict import iter_video_probs, predict_split_report
-
+def _prediction_sections(
+    report: Report,
+    figs: _Figures,
+    run: Path,
+    dataset: MabeDataset,
+    metas: dict[int, VideoMeta],
+    split: str,
+    video: int | None,
+    which: str,
+    params: DecodeParams,
+    actions: list[str] | None,
+    max_ethograms: int,
+) -> list[Section]:
     result = predict_split_report(run, dataset.root, split, which)
     table, videos = result.table, result.videos
     solution = None
@@ -329,7 +357,7 @@ def _prediction_sections(report, figs, run, dataset, metas, split, video, which,
             report.notes.append(f"Not scored: {exc}")
 
     # decoding checks
-    n_frames = dict(zip(videos["video_id"], videos["n_frames"]))
+    n_frames = dict(zip(videos["video_id"], videos["n_frames"], strict=True))
     possible = set(actions or table["action"].unique())
     if videos["labelled"].all():
         possible &= {a for m in metas.values() for (_, _, a) in m.behaviors_labeled}

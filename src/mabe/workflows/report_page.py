@@ -59,7 +59,7 @@ class Section:
 
 
 def table_html(table: pd.DataFrame) -> str:
-    """A DataFrame as an escaped HTML table (floats with 4 decimals, NaN as an empty cell).
+    """Render a DataFrame as an escaped HTML table (floats with 4 decimals, NaN as an empty cell).
 
     Examples
     --------
@@ -80,7 +80,7 @@ def table_html(table: pd.DataFrame) -> str:
 
 
 def findings_html(findings: pd.DataFrame | None) -> str:
-    """The decoding checks as a warning list, or an all-clear line."""
+    """Render the decoding checks as a warning list, or an all-clear line."""
     if findings is None:
         return ""
     if not len(findings):

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from mabe.data.io import MabeDataset
-from mabe.decode import DecodeParams, evaluate_decoding, tune_decoding
+from mabe.decode import DecodeParams, VideoProbs, evaluate_decoding, tune_decoding
 from mabe.errors import MabeError
 from mabe.training.run import Run
-from mabe.workflows.predict import decode_params_path, iter_video_probs
+from mabe.workflows.cv_scores import candidate_probs, solution_of
+from mabe.workflows.ensemble import EnsembleRecord, is_ensemble_run
+from mabe.workflows.oof import load_oof, oof_path
+from mabe.workflows.predict import iter_video_probs
 
 
 @dataclass
@@ -33,7 +37,7 @@ class TuneResult:
 
 
 def validation_videos(run_dir: str | Path) -> tuple[list[int], bool]:
-    """The run's validation video ids and whether they are its training videos."""
+    """Return the run's validation video ids and whether they are its training videos."""
     data = Run(run_dir).summary().data
     return list(data.val_video_ids), data.val_is_train
 
@@ -53,8 +57,6 @@ def tune_run(
     holds a placeholder row for each): what is decoded there is a false
     positive, so tuning cannot drift towards predicting everything.
     """
-    from mabe.workflows.ensemble import is_ensemble_run
-
     if is_ensemble_run(run_dir):
         return tune_ensemble(run_dir, data_dir)
     dataset = MabeDataset(data_dir)
@@ -66,16 +68,8 @@ def tune_run(
         keep = np.random.default_rng(seed).choice(len(metas), size=max_videos, replace=False)
         metas = [metas[i] for i in sorted(keep)]
     videos = list(iter_video_probs(run_dir, dataset, metas, which, "predicting validation videos"))
-    solution = dataset.solution("train", progress=False)
-    wanted = {str(m.video_id) for m in metas}
-    solution = solution[solution["video_id"].astype(str).isin(wanted)]
-    if solution.empty:
-        raise MabeError(f"{data_dir}: the run's validation videos have no labels to tune on")
-    default_score = evaluate_decoding(videos, solution, DecodeParams())
-    params = tune_decoding(videos, solution)
-    tuned_score = evaluate_decoding(videos, solution, params)
-    params.save(decode_params_path(run_dir))
-    return TuneResult(len(videos), default_score, tuned_score, on_train, params)
+    no_labels = f"{data_dir}: the run's validation videos have no labels to tune on"
+    return _tune_and_save(run_dir, dataset, videos, [m.video_id for m in metas], on_train, no_labels)
 
 
 def tune_ensemble(run_dir: str | Path, data_dir: str | Path) -> TuneResult:
@@ -84,10 +78,6 @@ def tune_ensemble(run_dir: str | Path, data_dir: str | Path) -> TuneResult:
     The out-of-fold files under ``RUN/oof/`` are read back, so nothing is
     predicted again; the result replaces ``RUN/decode.json``.
     """
-    from mabe.workflows.cv_scores import candidate_probs
-    from mabe.workflows.ensemble import EnsembleRecord
-    from mabe.workflows.oof import load_oof, oof_path
-
     record = EnsembleRecord.load(run_dir)
     dataset = MabeDataset(data_dir)
     ids = sorted(v for fold in record.folds for v in fold)
@@ -98,14 +88,32 @@ def tune_ensemble(run_dir: str | Path, data_dir: str | Path) -> TuneResult:
         missing = [p for p in paths if not p.is_file()]
         if missing:
             raise MabeError(f"{missing[0]}: out-of-fold probabilities missing; the ensemble run is incomplete")
-        oof[name] = {v: load_oof(p)[0] for v, p in zip(ids, paths)}
+        oof[name] = {v: load_oof(p)[0] for v, p in zip(ids, paths, strict=True)}
     videos = candidate_probs(oof, ids, record.weights)
-    solution = dataset.solution("train", progress=False)
-    solution = solution[solution["video_id"].astype(str).isin({str(v) for v in ids})]
+    no_labels = f"{data_dir}: the ensemble's training videos have no annotations to tune on"
+    return _tune_and_save(run_dir, dataset, videos, ids, False, no_labels)
+
+
+def _tune_and_save(
+    run_dir: str | Path,
+    dataset: MabeDataset,
+    videos: Sequence[VideoProbs],
+    video_ids: Iterable[int],
+    on_train: bool,
+    no_labels: str,
+) -> TuneResult:
+    """Tune decoding on ``videos`` against their training labels and save it as the run's decoding.
+
+    Raises
+    ------
+    MabeError
+        ``no_labels``, if the training labels hold none of ``video_ids``.
+    """
+    solution = solution_of(dataset.solution("train", progress=False), video_ids)
     if solution.empty:
-        raise MabeError(f"{data_dir}: the ensemble's training videos have no annotations to tune on")
+        raise MabeError(no_labels)
     default_score = evaluate_decoding(videos, solution, DecodeParams())
     params = tune_decoding(videos, solution)
     tuned_score = evaluate_decoding(videos, solution, params)
-    params.save(decode_params_path(run_dir))
-    return TuneResult(len(videos), default_score, tuned_score, False, params)
+    params.save(Run(run_dir).decode_path)
+    return TuneResult(len(videos), default_score, tuned_score, on_train, params)

@@ -22,6 +22,7 @@ from mabe.data.schema import (
     target_name,
 )
 from mabe.errors import MabeError
+from mabe.training.run import Run
 
 
 def model_whitelist(pairs: Iterable[Pair], actions: Iterable[str]) -> set[Triple]:
@@ -61,7 +62,7 @@ def model_whitelist(pairs: Iterable[Pair], actions: Iterable[str]) -> set[Triple
 def decoding_whitelist(
     labelled: Iterable[Triple], pairs: Iterable[Pair], actions: Iterable[str], only: Iterable[str] | None = None
 ) -> set[Triple]:
-    """The triples to decode on one video.
+    """Return the triples to decode on one video.
 
     Parameters
     ----------
@@ -104,15 +105,16 @@ def parse_action_list(text: str | None) -> list[str] | None:
 
 
 def run_actions(run_dir: str | Path) -> list[str] | None:
-    """The actions a run's model predicts, from its record files; ``None`` if unknown.
+    """Return the actions a run's model predicts, from its record files; ``None`` if unknown.
 
     A single-model run lists them in ``summary.json`` (``actions``; for a
     ``seed4`` model, the member actions of its class groups from
     ``config.yaml``); an ensemble run in ``ensemble.json`` (``actions``).
+    Only those keys are read, so a record from another mabe version (or a
+    partial one) still tells its actions.
     """
-    run = Path(run_dir)
-    for name in ("ensemble.json", "summary.json"):
-        path = run / name
+    run = Run(run_dir)
+    for path in (run.ensemble_path, run.summary_path):
         if not path.is_file():
             continue
         try:
@@ -126,13 +128,8 @@ def run_actions(run_dir: str | Path) -> list[str] | None:
     return None
 
 
-def _seed4_groups(run: Path) -> Mapping[str, Sequence[str]] | None:
-    config_file = run / "config.yaml"
-    if not config_file.is_file():
-        return None
-    from mabe.config import load_config
-
-    return load_config(config_file).seed4_groups
+def _seed4_groups(run: Run) -> Mapping[str, Sequence[str]] | None:
+    return run.config().seed4_groups if run.config_path.is_file() else None
 
 
 def seed4_actions(groups: Mapping[str, Sequence[str]] | None = None) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections import defaultdict
 from pathlib import Path
 
 import pandas as pd
@@ -40,12 +41,31 @@ def test_prior_is_one_whole_video_bout_per_pair(no_test_labels: Path) -> None:
     for meta in ds.metas("test"):
         rows = sub[sub["video_id"] == meta.video_id]
         pairs = {(a, t) for a, t, _ in meta.behaviors_labeled}
-        assert len(rows) == len(pairs) == len(set(zip(rows["agent_id"], rows["target_id"])))
+        assert len(rows) == len(pairs) == len(set(zip(rows["agent_id"], rows["target_id"], strict=True)))
         assert (rows["start_frame"] == 0).all()
         assert (rows["stop_frame"] == ds.load_pose(meta).n_frames).all()
+
+
+def test_prior_shares_are_labelled_over_whitelisted_frames(no_test_labels: Path) -> None:
+    ds = MabeDataset(no_test_labels)
+    labelled: dict[tuple[str, str], float] = defaultdict(float)
+    exposed: dict[tuple[str, str], float] = defaultdict(float)
+    for meta in ds.metas("train"):
+        n = ds.load_pose(meta).n_frames
+        for _, _, action in meta.behaviors_labeled:
+            exposed[meta.lab_id, action] += n
+        ann = ds.load_annotations(meta)
+        for r in ([] if ann is None else ann.itertuples()):
+            target = "self" if r.target_id == r.agent_id else f"mouse{r.target_id}"
+            if (f"mouse{r.agent_id}", target, r.action) in set(meta.behaviors_labeled):
+                labelled[meta.lab_id, r.action] += r.stop_frame - r.start_frame
     prior = fit_prior(no_test_labels)
-    for lab, shares in prior.share.items():
-        assert shares and all(0.0 <= v <= 1.0 for v in shares.values())
+    expected = {key: labelled[key] / n for key, n in exposed.items() if n > 0}
+    got = {(lab, action): v for lab, shares in prior.share.items() for action, v in shares.items()}
+    assert got == pytest.approx(expected) and any(v > 0 for v in got.values())
+    for action in {a for _, a in exposed}:
+        pooled = sum(labelled[k] for k in exposed if k[1] == action) / sum(n for k, n in exposed.items() if k[1] == action)
+        assert prior.pooled[action] == pytest.approx(pooled)
 
 
 def test_proximity_rule_is_fitted_on_train_and_valid(no_test_labels: Path) -> None:

@@ -21,7 +21,7 @@ def _healthy(seed: int = 0, video: int = 1, n: int = 30) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     starts = np.cumsum(rng.integers(40, 200, size=n))
     lengths = rng.integers(5, 60, size=n)
-    return _sub([(video, "mouse1", "mouse2", "sniff", s, s + n) for s, n in zip(starts, lengths)])
+    return _sub([(video, "mouse1", "mouse2", "sniff", s, s + n) for s, n in zip(starts, lengths, strict=True)])
 
 
 def test_doctests():
