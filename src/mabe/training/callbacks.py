@@ -20,7 +20,6 @@ import math
 import os
 import random
 import signal
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ import torch
 from lightning.pytorch.callbacks import Callback, RichProgressBar
 
 from mabe.fileio import atomic_write_text
+from mabe.progress import status
 from mabe.training.module import MONITOR, BehaviourModule
 from mabe.training.run import CheckpointIndex, TrainingInterrupted, record_checkpoint
 
@@ -69,7 +69,7 @@ def _fmt(value: Any) -> str:
 
 
 class EpochRecorder(Callback):
-    """Append one row per epoch to ``metrics.csv`` and print a one-line summary.
+    """Append one row per epoch to ``metrics.csv`` and report a one-line summary (:func:`mabe.progress.status`).
 
     Parameters
     ----------
@@ -103,7 +103,7 @@ class EpochRecorder(Callback):
         self.rows = [r for r in self.rows if int(r["epoch"]) < row["epoch"]] + [row]
         if trainer.is_global_zero:
             self._write()
-            print(self._line(row, trainer.max_epochs), file=sys.stderr, flush=True)
+            status(self._line(row, trainer.max_epochs))
 
     def _write(self) -> None:
         buffer = io.StringIO()
@@ -250,7 +250,7 @@ class StopOnInterrupt(Callback):
             if self.requested:
                 raise KeyboardInterrupt
             self.request()
-            print("mabe: stopping after this batch (press Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
+            status("stopping after this batch (press Ctrl-C again to stop at once)")
 
         main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGINT, handler) if main else None
