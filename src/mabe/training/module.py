@@ -14,6 +14,7 @@ from torchmetrics import MeanMetric
 
 from mabe.config import Config
 from mabe.metrics.streaming import FrameMetricAccumulator
+from mabe.models.blocks import call_with_context
 from mabe.training.datamodule import IGNORE_INDEX
 from mabe.training.network import build_network, model_kwargs  # noqa: F401 - re-exported
 
@@ -106,10 +107,8 @@ class BehaviourModule(L.LightningModule):
         log_fps: torch.Tensor | None = None,
         valid: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """``(batch, T, D) -> (batch, T, C)`` logits; lab, log-fps and valid frames go to models that take them."""
-        if getattr(self.model, "accepts_context", False):
-            return self.model(x, lab=lab, log_fps=log_fps, valid=valid)
-        return self.model(x)
+        """Map ``(batch, T, D)`` to ``(batch, T, C)`` logits; lab, log-fps and valid frames go to models that take them."""
+        return call_with_context(self.model, x, lab, log_fps, valid)
 
     def _logits(self, batch: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         return self(x, batch.get("lab"), batch.get("log_fps"), batch.get("valid"))
