@@ -36,7 +36,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = SUBMISSION_COLUMNS[1:]
 
 
 def mask_to_intervals(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Runs of ``True`` in a 1-D mask as half-open ``[start, stop)`` intervals.
+    """Return the runs of ``True`` in a 1-D mask as half-open ``[start, stop)`` intervals.
 
     Examples
     --------

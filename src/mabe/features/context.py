@@ -126,7 +126,7 @@ def lag_differences(x: np.ndarray, lag: int) -> tuple[np.ndarray, np.ndarray]:
 def rolling_stats(
     x: np.ndarray, window: int, stats: Sequence[str] = CONTEXT_STATS, out: np.ndarray | None = None
 ) -> np.ndarray:
-    """The chosen statistics of :data:`CONTEXT_STATS` over one centred window.
+    """Compute the chosen statistics of :data:`CONTEXT_STATS` over one centred window.
 
     Parameters
     ----------
@@ -201,7 +201,7 @@ def multiscale_context(
     stats: Sequence[str] = CONTEXT_STATS,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Rolling statistics of every column over several windows given in seconds.
+    """Compute rolling statistics of every column over several windows given in seconds.
 
     Parameters
     ----------

@@ -43,7 +43,7 @@ def metrics_from_counts(
     tn: np.ndarray | None = None,
     class_names: Sequence[str] | None = None,
 ) -> MetricDict:
-    """The frame metrics of per-class counts: the one place the numbers are defined.
+    """Compute the frame metrics of per-class counts: the one place the numbers are defined.
 
     :func:`frame_metrics`, :func:`multilabel_frame_metrics` and the
     on-device accumulator of training (:mod:`mabe.metrics.streaming`) all

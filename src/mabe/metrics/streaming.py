@@ -122,7 +122,7 @@ class FrameMetricAccumulator(torch.nn.Module):
         return {"tp": table[:, 0], "fp": table[:, 1], "tn": table[:, 2], "fn": table[:, 3]}
 
     def compute(self) -> MetricDict:
-        """The metrics of everything counted since the last :meth:`reset` (see :func:`metrics_from_counts`)."""
+        """Compute the metrics of everything counted since the last :meth:`reset` (see :func:`metrics_from_counts`)."""
         c = self.counts()
         tn = c["tn"] if self.multilabel else None
         return metrics_from_counts(c["tp"], c["fp"], c["fn"], tn, self.class_names)

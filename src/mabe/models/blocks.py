@@ -66,7 +66,7 @@ def check_input(x: torch.Tensor, input_dim: int) -> None:
 
 
 def bidirectional_lstm(input_size: int, hidden_size: int, num_layers: int, dropout: float) -> nn.LSTM:
-    """A batch-first bidirectional LSTM, dropout between layers only when there are several.
+    """Build a batch-first bidirectional LSTM, dropout between layers only when there are several.
 
     Output width is ``2 * hidden_size``.
 

@@ -319,7 +319,7 @@ class MultiScaleTCNBiGRU(nn.Module):
 
 
 def log_fps(fps: float, reference: float = 30.0) -> float:
-    """The frame-rate input of the lab conditioning: ``log(fps / reference)`` (0 for a bad fps).
+    """Return the frame-rate input of the lab conditioning: ``log(fps / reference)`` (0 for a bad fps).
 
     Examples
     --------

@@ -58,6 +58,8 @@ class BehaviourModule(L.LightningModule):
         action; ``None``: unweighted.
     """
 
+    loss_weights: torch.Tensor
+
     def __init__(
         self,
         config: dict[str, Any],
@@ -190,8 +192,10 @@ class BehaviourModule(L.LightningModule):
 
     # --- optimisation -----------------------------------------------------
     def configure_optimizers(self) -> Any:
+        """Build the configured optimiser and learning-rate scheduler."""
         cfg = self.config
         params = [p for p in self.parameters() if p.requires_grad]
+        opt: torch.optim.Optimizer
         if cfg.optimizer == "adamw":
             opt = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
         elif cfg.optimizer == "adam":
@@ -199,10 +203,10 @@ class BehaviourModule(L.LightningModule):
         else:
             opt = torch.optim.SGD(params, lr=cfg.learning_rate, momentum=0.9, weight_decay=cfg.weight_decay)
         if cfg.scheduler == "plateau":
-            sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
                 opt, mode="max", factor=cfg.scheduler_factor, patience=cfg.scheduler_patience, min_lr=cfg.min_lr
             )
-            return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "monitor": MONITOR, "interval": "epoch"}}
+            return {"optimizer": opt, "lr_scheduler": {"scheduler": plateau, "monitor": MONITOR, "interval": "epoch"}}
         if cfg.scheduler == "cosine":
             floor = min(cfg.min_lr / cfg.learning_rate, 1.0)
             epochs = max(cfg.epochs, 1)
@@ -234,7 +238,9 @@ class BehaviourModule(L.LightningModule):
         if self.config.scheduler != "cosine":
             return 1.0
         scheduler = self.lr_schedulers()
-        return float(scheduler.lr_lambdas[0](epoch)) if scheduler is not None else 1.0
+        if isinstance(scheduler, torch.optim.lr_scheduler.LambdaLR):
+            return float(scheduler.lr_lambdas[0](epoch))
+        return 1.0
 
     def current_lr(self) -> float:
         """Learning rate of the first parameter group."""
@@ -242,7 +248,7 @@ class BehaviourModule(L.LightningModule):
 
 
 def _mean(metric: MeanMetric) -> float:
-    """The synced mean of a loss accumulator (NaN when it saw no batch)."""
+    """Return the synced mean of a loss accumulator (NaN when it saw no batch)."""
     with warnings.catch_warnings():  # no batch in this process: its weight is 0, which is right
         warnings.filterwarnings("ignore", message=r".*compute.*before the ``update``.*")
         return float(metric.compute())
