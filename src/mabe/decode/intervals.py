@@ -26,6 +26,7 @@ import pandas as pd
 
 from mabe.data.schema import SUBMISSION_COLUMNS, Pair, Triple, mouse_name, target_name
 from mabe.decode.params import DecodeParams
+from mabe.features.temporal import centred_window_bounds
 
 Bouts = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 """``(pair_index, action_index, start_frame, stop_frame)`` arrays, one entry per bout."""
@@ -35,7 +36,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = SUBMISSION_COLUMNS[1:]
 
 
 def mask_to_intervals(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Runs of ``True`` in a 1-D mask as half-open ``[start, stop)`` intervals.
+    """Return the runs of ``True`` in a 1-D mask as half-open ``[start, stop)`` intervals.
 
     Examples
     --------
@@ -53,22 +54,23 @@ def mask_to_intervals(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def moving_average(x: np.ndarray, window: int) -> np.ndarray:
     """Centred moving average along axis 0; the window shrinks at the edges.
 
-    For even windows the extra frame is on the right. ``window <= 1`` returns
-    a float copy.
+    The window is :func:`~mabe.features.temporal.centred_window_bounds`: for
+    even windows the extra frame is on the right. ``window <= 1`` returns a
+    float copy.
 
     Examples
     --------
     >>> moving_average(np.array([0.0, 0.0, 3.0, 0.0, 0.0]), 3).tolist()
     [0.0, 1.0, 1.0, 1.0, 0.0]
+    >>> moving_average(np.array([0.0, 0.0, 4.0, 0.0, 0.0]), 4).tolist()
+    [1.3333333333333333, 1.0, 1.0, 1.3333333333333333, 0.0]
     """
     x = np.asarray(x, dtype=np.float64)
     if window <= 1 or x.shape[0] == 0:
         return x.copy()
     n = x.shape[0]
     totals = np.concatenate((np.zeros((1, *x.shape[1:])), np.cumsum(x, axis=0)))
-    t = np.arange(n)
-    lo = np.maximum(t - (window - 1) // 2, 0)
-    hi = np.minimum(t + window // 2 + 1, n)
+    lo, hi = centred_window_bounds(n, window)
     width = (hi - lo).reshape((n,) + (1,) * (x.ndim - 1))
     return (totals[hi] - totals[lo]) / width
 

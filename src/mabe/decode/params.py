@@ -19,8 +19,10 @@ from __future__ import annotations
 import json
 import math
 import numbers
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from mabe.errors import ConfigError
 from mabe.fileio import atomic_write_text
@@ -31,9 +33,10 @@ _FIELDS = ("default_threshold", "thresholds", "smoothing", "min_length", "max_ga
 def _check_threshold(value: object, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ConfigError(f"{where}: threshold must be a number, got {value!r}")
-    if not (0 < value <= 1) or math.isnan(value):
+    number = float(value)
+    if math.isnan(number) or not (0 < number <= 1):
         raise ConfigError(f"{where}: threshold must be in (0, 1], got {value!r}")
-    return float(value)
+    return number
 
 
 def _check_frames(table: object, name: str, minimum: int) -> dict[str, int]:
@@ -41,15 +44,31 @@ def _check_frames(table: object, name: str, minimum: int) -> dict[str, int]:
         raise ConfigError(f"{name} must map action -> frames, got {type(table).__name__}")
     out: dict[str, int] = {}
     for action, value in table.items():
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum:
             raise ConfigError(f"{name}[{action!r}] must be an integer >= {minimum}, got {value!r}")
         out[str(action)] = int(value)
     return out
 
 
-@dataclass
-class DecodeParams:
+def _first_problem(exc: ValidationError) -> str:
+    """One line for the first problem pydantic found (our own messages kept as written)."""
+    unknown = [str(e["loc"][0]) for e in exc.errors() if e["type"] == "extra_forbidden" and e["loc"]]
+    if unknown:
+        return f"unknown decode parameter(s): {', '.join(sorted(unknown))}"
+    error = exc.errors()[0]
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, Exception):
+        return str(cause)
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: {error['msg']}" if where else str(error["msg"])
+
+
+class DecodeParams(BaseModel):
     """How probabilities become intervals.
+
+    A pydantic model: constructing one checks every value and raises
+    :class:`~mabe.errors.ConfigError` (one line) on a bad one; unknown fields
+    are refused.
 
     Attributes
     ----------
@@ -60,7 +79,8 @@ class DecodeParams:
         probability is ``>=`` the threshold.
     smoothing
         ``{action: window}``: centred moving average over ``window`` frames
-        before thresholding (1 = none).
+        before thresholding (1 = none; see
+        :func:`~mabe.features.temporal.centred_window_bounds`).
     min_length
         ``{action: frames}``: shorter bouts are dropped (after gap bridging).
     max_gap
@@ -74,29 +94,52 @@ class DecodeParams:
     (0.3, 0.5)
     >>> DecodeParams.from_dict(p.to_dict()) == p
     True
+    >>> DecodeParams(min_length={"sniff": 0})
+    Traceback (most recent call last):
+    ...
+    mabe.errors.ConfigError: min_length['sniff'] must be an integer >= 1, got 0
     """
 
-    default_threshold: float = 0.5
-    thresholds: dict[str, dict[str, float]] = field(default_factory=dict)
-    smoothing: dict[str, int] = field(default_factory=dict)
-    min_length: dict[str, int] = field(default_factory=dict)
-    max_gap: dict[str, int] = field(default_factory=dict)
+    model_config = ConfigDict(extra="forbid")
 
-    def __post_init__(self) -> None:
-        self.default_threshold = _check_threshold(self.default_threshold, "default_threshold")
-        if not isinstance(self.thresholds, dict):
+    default_threshold: float = 0.5
+    thresholds: dict[str, dict[str, float]] = Field(default_factory=dict)
+    smoothing: dict[str, int] = Field(default_factory=dict)
+    min_length: dict[str, int] = Field(default_factory=dict)
+    max_gap: dict[str, int] = Field(default_factory=dict)
+
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise ConfigError(_first_problem(exc)) from None
+
+    @field_validator("default_threshold", mode="before")
+    @classmethod
+    def _default_threshold(cls, value: object) -> float:
+        return _check_threshold(value, "default_threshold")
+
+    @field_validator("thresholds", mode="before")
+    @classmethod
+    def _thresholds(cls, value: object) -> dict[str, dict[str, float]]:
+        if not isinstance(value, dict):
             raise ConfigError("thresholds must map lab -> {action: threshold}")
         checked: dict[str, dict[str, float]] = {}
-        for lab, table in self.thresholds.items():
+        for lab, table in value.items():
             if not isinstance(table, dict):
                 raise ConfigError(f"thresholds[{lab!r}] must map action -> threshold")
-            checked[str(lab)] = {
-                str(a): _check_threshold(t, f"thresholds[{lab!r}][{a!r}]") for a, t in table.items()
-            }
-        self.thresholds = checked
-        self.smoothing = _check_frames(self.smoothing, "smoothing", 1)
-        self.min_length = _check_frames(self.min_length, "min_length", 1)
-        self.max_gap = _check_frames(self.max_gap, "max_gap", 0)
+            checked[str(lab)] = {str(a): _check_threshold(t, f"thresholds[{lab!r}][{a!r}]") for a, t in table.items()}
+        return checked
+
+    @field_validator("smoothing", "min_length", mode="before")
+    @classmethod
+    def _at_least_one(cls, value: object, info: Any) -> dict[str, int]:
+        return _check_frames(value, info.field_name, 1)
+
+    @field_validator("max_gap", mode="before")
+    @classmethod
+    def _at_least_zero(cls, value: object) -> dict[str, int]:
+        return _check_frames(value, "max_gap", 0)
 
     def threshold_for(self, lab_id: object, action: str) -> float:
         """Threshold of ``action`` in lab ``lab_id`` (labs compared as text)."""
@@ -114,28 +157,22 @@ class DecodeParams:
         """Longest gap between two bouts of ``action`` that is filled."""
         return self.max_gap.get(action, 0)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (a deep copy)."""
-        return {
-            "default_threshold": self.default_threshold,
-            "thresholds": {lab: dict(t) for lab, t in self.thresholds.items()},
-            "smoothing": dict(self.smoothing),
-            "min_length": dict(self.min_length),
-            "max_gap": dict(self.max_gap),
-        }
+        return self.model_dump()
 
     @classmethod
-    def from_dict(cls, data: dict) -> DecodeParams:
+    def from_dict(cls, data: object) -> DecodeParams:
         """Inverse of :meth:`to_dict`; raises :class:`ConfigError` on bad content."""
         if not isinstance(data, dict):
             raise ConfigError(f"decode parameters must be a JSON object, got {type(data).__name__}")
-        unknown = sorted(set(data) - set(_FIELDS))
+        unknown = sorted(str(k) for k in set(data) - set(_FIELDS))
         if unknown:
             raise ConfigError(f"unknown decode parameter(s): {', '.join(unknown)}")
         return cls(**{k: data[k] for k in _FIELDS if k in data})
 
     def save(self, path: str | Path) -> None:
-        """Write the parameters as JSON to ``path``."""
+        """Write the parameters as JSON to ``path`` (keys sorted, two-space indent: the format of every version)."""
         atomic_write_text(path, json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
 
     @classmethod

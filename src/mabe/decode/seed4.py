@@ -22,10 +22,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from mabe.data.schema import SEED4_CLASSES, SEED4_GROUPS, Triple, mouse_name, target_name
+from mabe.data.schema import SEED4_GROUPS, Triple, mouse_name, target_name
 from mabe.decode.intervals import Pair
-
-
 
 
 def seed4_to_pair_probs(

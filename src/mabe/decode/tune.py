@@ -139,7 +139,7 @@ class _Lab:
         bouts = rows[~is_placeholder(rows)]
         columns = (bouts[c].astype(str) for c in ("video_id", "agent_id", "target_id", "action"))
         self.label = (
-            np.array([key_of(*k) for k in zip(*columns)], dtype=np.int64),
+            np.array([key_of(*k) for k in zip(*columns, strict=True)], dtype=np.int64),
             frame_column(bouts, "start_frame", "solution"),
             frame_column(bouts, "stop_frame", "solution"),
         )
@@ -266,11 +266,11 @@ class _Lab:
         present[self.key_action[keys]] = True
         if not present.any():
             return 1.0  # no bout and nothing decoded: nothing to find, nothing found
-        per_action = [
+        tp_a, fp_a, fn_a = (
             np.bincount(self.key_action, weights=w, minlength=self.n_actions)
             for w in (tp, predicted - tp, self.labelled - tp)
-        ]
-        return float(f_beta(*per_action, beta=self.beta)[present].mean())
+        )
+        return float(f_beta(tp_a, fp_a, fn_a, beta=self.beta)[present].mean())
 
 
 def _listed_triples(rows: pd.DataFrame) -> dict[str, set[Triple]]:
@@ -278,12 +278,12 @@ def _listed_triples(rows: pd.DataFrame) -> dict[str, set[Triple]]:
     first = rows.drop_duplicates("video_id")
     return {
         str(v): set(parse_behaviors_labeled(text))
-        for v, text in zip(first["video_id"], first["behaviors_labeled"])
+        for v, text in zip(first["video_id"], first["behaviors_labeled"], strict=True)
     }
 
 
 def _with(params: DecodeParams, **changes) -> DecodeParams:
-    """A copy of ``params`` with one table entry replaced, e.g. ``smoothing=("sniff", 5)``."""
+    """Return a copy of ``params`` with one table entry replaced, e.g. ``smoothing=("sniff", 5)``."""
     data = params.to_dict()
     for name, value in changes.items():
         if name == "thresholds":
@@ -384,7 +384,7 @@ def _build_labs(
 ) -> dict[str, _Lab]:
     """One :class:`_Lab` per lab of the videos found in ``solution``."""
     first = solution.drop_duplicates("video_id")
-    lab_of = dict(zip(first["video_id"].astype(str), first["lab_id"].astype(str)))
+    lab_of = dict(zip(first["video_id"].astype(str), first["lab_id"].astype(str), strict=True))
     grouped: dict[str, list[VideoProbs]] = {}
     for v in videos:
         check_inputs(np.asarray(v.probs), v.pairs, v.actions)

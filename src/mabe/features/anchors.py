@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from mabe.features.temporal import time_derivative
+
 ANCHORS: tuple[str, ...] = ("nose", "neck", "ear_left", "ear_right", "body_center", "tail_base")
 """Anchor names, in the order of :func:`resolve_anchors`' result (which also has ``"body"``)."""
 
@@ -171,7 +173,7 @@ _AXIS_HALF_SPAN_S = 0.1
 
 
 def body_axis_parts(coords_cm: np.ndarray, fps: float) -> tuple[int, int] | None:
-    """The front-most and back-most body part, from how the mice move.
+    """Find the front-most and back-most body part, from how the mice move.
 
     Mice walk forwards: on frames where a mouse's keypoint centroid moves
     faster than :data:`AXIS_MIN_SPEED_CM_S`, each body part's offset from the
@@ -201,8 +203,6 @@ def body_axis_parts(coords_cm: np.ndarray, fps: float) -> tuple[int, int] | None
     >>> body_axis_parts(mouse[:, None] * 0.5, fps=30.0)
     (0, 2)
     """
-    from mabe.features.temporal import time_derivative
-
     coords = np.asarray(coords_cm, dtype=np.float64)
     if coords.ndim != 4 or coords.shape[-1] != 2:
         raise ValueError(f"coords_cm must have shape (frames, mice, body_parts, 2), got {coords.shape}")

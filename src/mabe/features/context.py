@@ -6,20 +6,24 @@ given in **seconds** and converted to frames with the video's fps
 (:func:`~mabe.features.temporal.window_frames`), so a ``1 s`` window means the
 same at 10 and at 120 fps.
 
-There is one definition of a centred rolling window, the one of
-:func:`~mabe.features.temporal.rolling_mean_std`: frame ``t`` summarises
-frames ``t - h .. t + h`` with ``h = window // 2``, cut at the ends of the
-video, NaN ignored (NaN only where the window holds no finite value).
-:func:`rolling_min_max` follows it exactly.
+There is one definition of a centred rolling window,
+:func:`~mabe.features.temporal.centred_window_bounds`: frame ``t`` summarises
+the ``window`` frames ``t - (window - 1) // 2 .. t + window // 2`` (an odd
+window is symmetric, an even one has its extra frame on the right), cut at
+the ends of the video, NaN ignored (NaN only where the window holds no finite
+value). :func:`~mabe.features.temporal.rolling_mean_std` and
+:func:`rolling_min_max` both follow it; windows made from seconds
+(:func:`~mabe.features.temporal.window_frames`) are always odd.
 
 For a window of ``n`` frames the statistics are, per signal ``x``:
 
 ``mean``, ``std``, ``min``, ``max``
     over the centred window;
 ``dback``, ``dfwd``
-    ``x[t] - x[t - h]`` and ``x[t + h] - x[t]`` (how the signal changed over
-    the half-window before and after the frame), with the lag shortened to
-    what exists near the ends (so they are 0 on the first / last frame).
+    ``x[t] - x[t - h]`` and ``x[t + h] - x[t]`` with ``h = window // 2`` (how
+    the signal changed over the half-window before and after the frame), with
+    the lag shortened to what exists near the ends (so they are 0 on the first
+    / last frame).
 """
 
 from __future__ import annotations
@@ -27,9 +31,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
-from mabe.features.temporal import rolling_mean_std, window_frames
+from mabe.features.temporal import centred_window_halves, rolling_mean_std, window_frames
 
 CONTEXT_STATS: tuple[str, ...] = ("mean", "std", "min", "max", "dback", "dfwd")
 """Every statistic :func:`multiscale_context` can compute, in column order."""
@@ -42,18 +45,13 @@ def _as_2d(x: np.ndarray) -> tuple[np.ndarray, bool]:
     return (x[:, None], True) if x.ndim == 1 else (x, False)
 
 
-def _check_window(window: int) -> int:
-    if int(window) < 1:
-        raise ValueError(f"window must be >= 1, got {window}")
-    return int(window) // 2
-
-
 def rolling_min_max(x: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     """Centred rolling minimum and maximum along axis 0, ignoring NaN.
 
-    Same window as :func:`~mabe.features.temporal.rolling_mean_std`:
-    ``window // 2`` frames either side, cut at the ends (an even length
-    behaves as ``window + 1``); NaN where the window holds no finite value.
+    Same window as :func:`~mabe.features.temporal.rolling_mean_std`
+    (:func:`~mabe.features.temporal.centred_window_bounds`: ``window`` frames,
+    an even window's extra frame on the right, cut at the ends); NaN where the
+    window holds no finite value.
 
     Parameters
     ----------
@@ -73,15 +71,18 @@ def rolling_min_max(x: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]
     >>> lo.tolist(), hi.tolist()
     ([3.0, 1.0, 1.0, 1.0, 2.0], [3.0, 3.0, 5.0, 5.0, 5.0])
     """
+    from scipy.ndimage import maximum_filter1d, minimum_filter1d  # heavy: not needed to import mabe.features
+
     x2, flat = _as_2d(x)
-    half = _check_window(window)
-    size = 2 * half + 1
+    before, _ = centred_window_halves(window)
+    size = int(window)
+    origin = before - size // 2  # scipy centres on size // 2; an even window's extra frame goes right
     finite = np.isfinite(x2)
     if x2.shape[0] == 0:
         return x2.reshape(np.shape(x)).copy(), x2.reshape(np.shape(x)).copy()
     # +inf / -inf stand for "no value": the padding and NaN never win a min / max
-    lo = minimum_filter1d(np.where(finite, x2, np.inf), size, axis=0, mode="constant", cval=np.inf)
-    hi = maximum_filter1d(np.where(finite, x2, -np.inf), size, axis=0, mode="constant", cval=-np.inf)
+    lo = minimum_filter1d(np.where(finite, x2, np.inf), size, axis=0, mode="constant", cval=np.inf, origin=origin)
+    hi = maximum_filter1d(np.where(finite, x2, -np.inf), size, axis=0, mode="constant", cval=-np.inf, origin=origin)
     lo = np.where(np.isfinite(lo), lo, np.nan)
     hi = np.where(np.isfinite(hi), hi, np.nan)
     return (lo[:, 0], hi[:, 0]) if flat else (lo, hi)
@@ -125,7 +126,7 @@ def lag_differences(x: np.ndarray, lag: int) -> tuple[np.ndarray, np.ndarray]:
 def rolling_stats(
     x: np.ndarray, window: int, stats: Sequence[str] = CONTEXT_STATS, out: np.ndarray | None = None
 ) -> np.ndarray:
-    """The chosen statistics of :data:`CONTEXT_STATS` over one centred window.
+    """Compute the chosen statistics of :data:`CONTEXT_STATS` over one centred window.
 
     Parameters
     ----------
@@ -155,7 +156,7 @@ def rolling_stats(
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2:
         raise ValueError(f"x must have shape (frames, columns), got {x.shape}")
-    half = _check_window(window)
+    _, half = centred_window_halves(window)  # the lag of dback / dfwd
     unknown = [s for s in stats if s not in CONTEXT_STATS]
     if unknown:
         raise ValueError(f"unknown statistics {unknown}; choose from {list(CONTEXT_STATS)}")
@@ -200,7 +201,7 @@ def multiscale_context(
     stats: Sequence[str] = CONTEXT_STATS,
     out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Rolling statistics of every column over several windows given in seconds.
+    """Compute rolling statistics of every column over several windows given in seconds.
 
     Parameters
     ----------

@@ -109,7 +109,7 @@ def resolve_pix_per_cm(meta: VideoMeta) -> float:
 
 
 def normalize_pose(pose: Pose, meta: VideoMeta) -> np.ndarray:
-    """A video's pose in centimetres centred on the frame centre.
+    """Return a video's pose in centimetres centred on the frame centre.
 
     Uses :func:`resolve_pix_per_cm` for the scale and ``(video_width / 2,
     video_height / 2)`` as the centre (the median keypoint when the frame

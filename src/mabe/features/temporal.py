@@ -1,7 +1,13 @@
-"""Frame-rate-aware temporal helpers: derivatives and NaN-aware rolling statistics.
+"""Frame-rate-aware temporal helpers: derivatives, centred windows and NaN-aware rolling statistics.
 
 Windows and derivative steps are given in seconds and converted to frames
 with the video's fps, so 10 fps and 120 fps videos give comparable values.
+
+:func:`centred_window_bounds` is the one definition of a centred rolling
+window in the package: the features' rolling statistics
+(:func:`rolling_mean_std`, :func:`~mabe.features.context.rolling_min_max`)
+and the decoder's smoothing (:func:`~mabe.decode.intervals.moving_average`)
+all use it.
 """
 
 from __future__ import annotations
@@ -28,6 +34,57 @@ def window_frames(seconds: float, fps: float) -> int:
     """
     n = max(1, int(round(float(seconds) * _check_fps(fps))))
     return n if n % 2 else n + 1
+
+
+def centred_window_halves(window: int) -> tuple[int, int]:
+    """Frames ``(before, after)`` the centre frame in a centred window of ``window`` frames.
+
+    ``before = (window - 1) // 2`` and ``after = window // 2``: an odd window
+    is symmetric, an even one has its extra frame on the right (later in
+    time), so a window always covers exactly ``window`` frames away from the
+    ends.
+
+    Examples
+    --------
+    >>> centred_window_halves(5), centred_window_halves(4), centred_window_halves(1)
+    ((2, 2), (1, 2), (0, 0))
+    """
+    if int(window) < 1:
+        raise ValueError(f"window must be >= 1, got {window}")
+    return (int(window) - 1) // 2, int(window) // 2
+
+
+def centred_window_bounds(n: int, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Half-open frame range ``[lo, hi)`` of each frame's centred window, cut at the ends.
+
+    Frame ``t`` covers ``t - before .. t + after`` (see
+    :func:`centred_window_halves`), clipped to ``0 .. n - 1``.
+
+    Parameters
+    ----------
+    n
+        Frames of the signal.
+    window
+        Window length in frames (>= 1).
+
+    Returns
+    -------
+    lo, hi
+        ``int`` arrays of length ``n``; the window of frame ``t`` is ``x[lo[t]:hi[t]]``.
+
+    Examples
+    --------
+    An even window takes its extra frame on the right:
+
+    >>> lo, hi = centred_window_bounds(5, 4)
+    >>> lo.tolist(), hi.tolist()
+    ([0, 0, 1, 2, 3], [3, 4, 5, 5, 5])
+    >>> [r.tolist() for r in centred_window_bounds(5, 3)]
+    [[0, 0, 1, 2, 3], [2, 3, 4, 5, 5]]
+    """
+    before, after = centred_window_halves(window)
+    t = np.arange(int(n))
+    return np.maximum(t - before, 0), np.minimum(t + after + 1, int(n))
 
 
 def time_derivative(x: np.ndarray, fps: float, half_span_s: float = DERIVATIVE_HALF_SPAN_S) -> np.ndarray:
@@ -73,16 +130,16 @@ def time_derivative(x: np.ndarray, fps: float, half_span_s: float = DERIVATIVE_H
 def rolling_mean_std(x: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     """Centred rolling mean and standard deviation along axis 0, ignoring NaN.
 
-    Vectorised with cumulative sums. Each frame's window covers ``window // 2``
-    frames either side, cut at the ends; frames whose window holds no finite
-    value get NaN.
+    Vectorised with cumulative sums. Each frame's window is
+    :func:`centred_window_bounds` (``window`` frames, cut at the ends); frames
+    whose window holds no finite value get NaN.
 
     Parameters
     ----------
     x
         ``(frames,)`` or ``(frames, columns)``.
     window
-        Window length in frames (>= 1; an even length behaves as ``window + 1``).
+        Window length in frames (>= 1; an even window has its extra frame on the right).
 
     Returns
     -------
@@ -98,10 +155,8 @@ def rolling_mean_std(x: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray
     x = np.asarray(x, dtype=np.float64)
     if x.ndim not in (1, 2):
         raise ValueError(f"x must have shape (frames,) or (frames, columns), got {x.shape}")
-    if int(window) < 1:
-        raise ValueError(f"window must be >= 1, got {window}")
     n = x.shape[0]
-    half = int(window) // 2
+    lo, hi = centred_window_bounds(n, window)
     finite = np.isfinite(x)
     # centre each column on its mean so the sums of squares do not cancel catastrophically
     offset = np.zeros(x.shape[1:])
@@ -113,8 +168,6 @@ def rolling_mean_std(x: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray
     c_sum = np.concatenate([zero, np.cumsum(values, axis=0)])
     c_sq = np.concatenate([zero, np.cumsum(values * values, axis=0)])
     c_n = np.concatenate([zero, np.cumsum(finite, axis=0, dtype=np.float64)])
-    t = np.arange(n)
-    hi, lo = np.minimum(t + half + 1, n), np.maximum(t - half, 0)
     count = c_n[hi] - c_n[lo]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = (c_sum[hi] - c_sum[lo]) / count

@@ -36,10 +36,46 @@ def _names(num_classes: int, class_names: Sequence[str] | None) -> list[str]:
     return [str(n) for n in class_names]
 
 
-def _summarise(
-    tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, names: list[str]
+def metrics_from_counts(
+    tp: np.ndarray,
+    fp: np.ndarray,
+    fn: np.ndarray,
+    tn: np.ndarray | None = None,
+    class_names: Sequence[str] | None = None,
 ) -> MetricDict:
-    """Per-class and macro precision/recall/F1 from per-class counts."""
+    """Compute the frame metrics of per-class counts: the one place the numbers are defined.
+
+    :func:`frame_metrics`, :func:`multilabel_frame_metrics` and the
+    on-device accumulator of training (:mod:`mabe.metrics.streaming`) all
+    count, then call this.
+
+    Parameters
+    ----------
+    tp, fp, fn
+        ``(C,)`` true positives, false positives and false negatives per class.
+    tn
+        ``(C,)`` true negatives for multi-label counts (each entry is one
+        (frame, class) decision); ``None`` for single-label classes (each frame
+        is one decision among the classes).
+    class_names
+        Names of the ``C`` classes (default ``"0"``, ``"1"``, ...).
+
+    Returns
+    -------
+    dict
+        See :func:`frame_metrics` (``tn`` is ``None``) and
+        :func:`multilabel_frame_metrics` (``tn`` given; adds ``micro_f1``).
+
+    Examples
+    --------
+    >>> m = metrics_from_counts(np.array([2, 0]), np.array([1, 0]), np.array([0, 0]))
+    >>> m["accuracy"], m["f1"]["1"], m["macro_f1"]
+    (1.0, nan, 0.8)
+    """
+    tp, fp, fn = (np.asarray(v, dtype=np.int64).reshape(-1) for v in (tp, fp, fn))
+    if not tp.shape == fp.shape == fn.shape:
+        raise ValueError(f"tp, fp and fn have {tp.size}, {fp.size} and {fn.size} classes")
+    names = _names(tp.size, class_names)
     precision = _ratio(tp, tp + fp)
     recall = _ratio(tp, tp + fn)
     f1 = _ratio(2 * tp, 2 * tp + fp + fn)
@@ -50,14 +86,25 @@ def _summarise(
     def macro(values: np.ndarray) -> float:
         return float(values[present].mean()) if present.any() else float("nan")
 
+    head: MetricDict
+    if tn is None:  # one decision per frame: n frames, right where the class is a true positive
+        n = int((tp + fn).sum())
+        head = {"accuracy": float(tp.sum() / n) if n else float("nan"), "n": n}
+    else:  # one decision per (frame, class) entry
+        tn = np.asarray(tn, dtype=np.int64).reshape(-1)
+        n = int((tp + fp + fn + tn).sum())
+        micro = _ratio(2 * tp.sum(), 2 * tp.sum() + fp.sum() + fn.sum())
+        correct = n - int(fp.sum() + fn.sum())
+        head = {"accuracy": correct / n if n else float("nan"), "micro_f1": float(micro), "n": n}
     return {
+        **head,
         "macro_f1": macro(f1),
         "macro_precision": macro(precision),
         "macro_recall": macro(recall),
-        "f1": dict(zip(names, f1.tolist())),
-        "precision": dict(zip(names, precision.tolist())),
-        "recall": dict(zip(names, recall.tolist())),
-        "support": dict(zip(names, (tp + fn).astype(int).tolist())),
+        "f1": dict(zip(names, f1.tolist(), strict=True)),
+        "precision": dict(zip(names, precision.tolist(), strict=True)),
+        "recall": dict(zip(names, recall.tolist(), strict=True)),
+        "support": dict(zip(names, (tp + fn).astype(int).tolist(), strict=True)),
     }
 
 
@@ -117,10 +164,7 @@ def frame_metrics(
         y_true * num_classes + y_pred, minlength=num_classes * num_classes
     ).reshape(num_classes, num_classes)
     tp = np.diag(confusion)
-    fp = confusion.sum(axis=0) - tp
-    fn = confusion.sum(axis=1) - tp
-    accuracy = float(tp.sum() / y_true.size) if y_true.size else float("nan")
-    return {"accuracy": accuracy, "n": int(y_true.size), **_summarise(tp, fp, fn, names)}
+    return metrics_from_counts(tp, confusion.sum(axis=0) - tp, confusion.sum(axis=1) - tp, None, names)
 
 
 def multilabel_frame_metrics(
@@ -177,12 +221,5 @@ def multilabel_frame_metrics(
     tp = (truth & pred).sum(axis=0)
     fp = (~truth & pred).sum(axis=0)
     fn = (truth & ~pred).sum(axis=0)
-    n = int(mask.sum())
-    correct = n - int(fp.sum() + fn.sum())
-    micro = _ratio(2 * tp.sum(), 2 * tp.sum() + fp.sum() + fn.sum())
-    return {
-        "accuracy": correct / n if n else float("nan"),
-        "micro_f1": float(micro),
-        "n": n,
-        **_summarise(tp, fp, fn, names),
-    }
+    tn = (~truth & ~pred & mask).sum(axis=0)
+    return metrics_from_counts(tp, fp, fn, tn, names)

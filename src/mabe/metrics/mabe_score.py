@@ -133,7 +133,7 @@ def _check_inputs(solution: pd.DataFrame, submission: pd.DataFrame, allow_empty:
 
 
 def _keys_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """The key columns as text (``video_id`` compared by its text form)."""
+    """Return the key columns as text (``video_id`` compared by its text form)."""
     return pd.DataFrame({c: df[c].astype(str).to_numpy() for c in KEY_COLUMNS})
 
 
@@ -142,7 +142,7 @@ def _whitelist(solution: pd.DataFrame) -> pd.MultiIndex:
     first = solution.drop_duplicates("video_id")
     parsed: dict[object, list] = {}  # videos of one lab usually share the text
     rows: list[tuple[str, str, str, str]] = []
-    for video, text in zip(first["video_id"].astype(str), first["behaviors_labeled"]):
+    for video, text in zip(first["video_id"].astype(str), first["behaviors_labeled"], strict=True):
         cache_key = text if isinstance(text, str) else None
         if cache_key not in parsed:
             try:
@@ -223,7 +223,7 @@ def score_report(
     labelled: pd.DataFrame | None = None,
     allow_empty: bool = False,
 ) -> ScoreReport:
-    """Score a submission and break the score down by lab and action.
+    r"""Score a submission and break the score down by lab and action.
 
     Parameters
     ----------
@@ -266,7 +266,7 @@ def score_report(
     >>> report.score
     0.5
     >>> report.table[["action", "f", "tp", "fn"]].to_string(index=False)
-    'action   f  tp  fn\\nattack 1.0   9   0\\n mount 0.0   0   9'
+    'action   f  tp  fn\nattack 1.0   9   0\n mount 0.0   0   9'
 
     A labelled video without a bout (2) turns what is predicted there into
     false positives:
@@ -344,7 +344,7 @@ def mabe_score(
     labelled: pd.DataFrame | None = None,
     allow_empty: bool = False,
 ) -> float:
-    """The MABe 2025 score of ``submission`` against ``solution``.
+    """Compute the MABe 2025 score of ``submission`` against ``solution``.
 
     See :func:`score_report` for parameters and errors.
 

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from mabe.models.blocks import bidirectional_lstm, check_input, check_sizes, frames_first
+
 
 class ConvBiLSTM(nn.Module):
     """Conv1D feature extractor + BiLSTM + per-frame linear head.
@@ -60,20 +62,9 @@ class ConvBiLSTM(nn.Module):
     ) -> None:
         super().__init__()
         channels = [int(c) for c in conv_channels]
-        if input_dim < 1 or num_classes < 1:
-            raise ValueError(
-                f"input_dim and num_classes must be positive, got {input_dim} and {num_classes}"
-            )
         if not channels or min(channels) < 1:
             raise ValueError(f"conv_channels must be a non-empty list of positive ints, got {channels}")
-        if kernel_size < 1 or kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be a positive odd number, got {kernel_size}")
-        if lstm_hidden < 1 or lstm_layers < 1:
-            raise ValueError(
-                f"lstm_hidden and lstm_layers must be positive, got {lstm_hidden} and {lstm_layers}"
-            )
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        check_sizes(input_dim, num_classes, kernel_size, dropout, lstm_hidden=lstm_hidden, lstm_layers=lstm_layers)
 
         self.input_dim = int(input_dim)
         self.num_classes = int(num_classes)
@@ -88,23 +79,12 @@ class ConvBiLSTM(nn.Module):
             ]
             in_ch = out_ch
         self.conv = nn.Sequential(*blocks)
-        self.lstm = nn.LSTM(
-            in_ch,
-            lstm_hidden,
-            num_layers=lstm_layers,
-            batch_first=True,
-            bidirectional=True,
-            dropout=dropout if lstm_layers > 1 else 0.0,
-        )
+        self.lstm = bidirectional_lstm(in_ch, lstm_hidden, lstm_layers, dropout)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(2 * lstm_hidden, self.num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Per-frame logits for ``x`` of shape ``(batch, seq_len, input_dim)``."""
-        if x.ndim != 3 or x.shape[-1] != self.input_dim:
-            raise ValueError(
-                f"expected input of shape (batch, seq_len, {self.input_dim}), got {tuple(x.shape)}"
-            )
-        h = self.conv(x.transpose(1, 2)).transpose(1, 2)
-        h, _ = self.lstm(h)
+        check_input(x, self.input_dim)
+        h, _ = self.lstm(frames_first(self.conv, x))
         return self.head(self.dropout(h))

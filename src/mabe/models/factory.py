@@ -83,7 +83,7 @@ def build_model(model_type: str, input_dim: int, num_classes: int, **kwargs: Any
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
-    """Number of parameters of ``model`` (all, or only those requiring grad).
+    """Count the parameters of ``model`` (all, or only those requiring grad).
 
     Examples
     --------

@@ -27,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mabe.models.blocks import check_input, check_sizes, frames_first
+
 UNKNOWN_LAB = 0
 """Lab index of a lab outside the run's vocabulary (and of lab dropout)."""
 
@@ -43,6 +45,9 @@ class MaskedInputNorm(nn.Module):
     eps
         Added to the variance.
     """
+
+    running_mean: torch.Tensor
+    running_var: torch.Tensor
 
     def __init__(self, num_features: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
         super().__init__()
@@ -73,7 +78,8 @@ class ChannelNorm(nn.LayerNorm):
     """LayerNorm over the channels of a ``(B, C, T)`` tensor, frame by frame."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return super().forward(x.transpose(1, 2)).transpose(1, 2)
+        """Normalise ``(B, C, T)`` over ``C`` at every frame."""
+        return frames_first(super().forward, x)
 
 
 class MultiScaleBlock(nn.Module):
@@ -107,6 +113,7 @@ class MultiScaleBlock(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` plus the mixed multi-scale branches, over ``(B, C, T)``."""
         h = torch.cat([branch(x) for branch in self.branches], dim=1)
         return x + self.dropout(self.mix(F.gelu(self.norm(h))))
 
@@ -215,12 +222,7 @@ class MultiScaleTCNBiGRU(nn.Module):
         lab_dropout: float = 0.1,
     ) -> None:
         super().__init__()
-        if input_dim < 1 or num_classes < 1 or hidden < 1:
-            raise ValueError(
-                f"input_dim, num_classes and hidden must be positive, got {input_dim}, {num_classes}, {hidden}"
-            )
-        if kernel_size < 1 or kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be a positive odd number, got {kernel_size}")
+        check_sizes(input_dim, num_classes, kernel_size, dropout, hidden=hidden)
         if not dilations or any(int(d) < 1 for d in dilations):
             raise ValueError(f"dilations must be a non-empty list of positive ints, got {list(dilations)}")
         if not scales or any(int(s) < 1 for s in scales) or len(scales) > hidden:
@@ -229,8 +231,8 @@ class MultiScaleTCNBiGRU(nn.Module):
             raise ValueError(
                 f"rnn_layers, n_labs and lab_embedding_dim must be >= 0, got {rnn_layers}, {n_labs}, {lab_embedding_dim}"
             )
-        if not 0.0 <= dropout < 1.0 or not 0.0 <= lab_dropout <= 1.0:
-            raise ValueError(f"dropout must be in [0, 1) and lab_dropout in [0, 1], got {dropout}, {lab_dropout}")
+        if not 0.0 <= lab_dropout <= 1.0:
+            raise ValueError(f"lab_dropout must be in [0, 1], got {lab_dropout}")
 
         self.input_dim = int(input_dim)
         self.num_classes = int(num_classes)
@@ -293,8 +295,7 @@ class MultiScaleTCNBiGRU(nn.Module):
             ``(B, T)`` bool, real frames (a prefix of each window); None: up to
             the last frame with a non-zero feature.
         """
-        if x.ndim != 3 or x.shape[-1] != self.input_dim:
-            raise ValueError(f"expected input of shape (batch, seq_len, {self.input_dim}), got {tuple(x.shape)}")
+        check_input(x, self.input_dim)
         batch, steps = x.shape[:2]
         if valid is None:
             valid = x.detach().ne(0).any(dim=-1)
@@ -318,7 +319,7 @@ class MultiScaleTCNBiGRU(nn.Module):
 
 
 def log_fps(fps: float, reference: float = 30.0) -> float:
-    """The frame-rate input of the lab conditioning: ``log(fps / reference)`` (0 for a bad fps).
+    """Return the frame-rate input of the lab conditioning: ``log(fps / reference)`` (0 for a bad fps).
 
     Examples
     --------
@@ -351,6 +352,7 @@ class WithContext(nn.Module):
         self.log_fps = float(log_fps)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits of ``x`` ``(B, T, D)`` with the bound lab and frame rate."""
         batch = x.shape[0]
         lab = torch.full((batch,), self.lab, dtype=torch.long, device=x.device)
         fps = torch.full((batch,), self.log_fps, dtype=torch.float32, device=x.device)

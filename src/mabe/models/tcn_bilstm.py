@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from mabe.models.blocks import bidirectional_lstm, check_input, check_sizes, frames_first
+
 
 def _groups(channels: int, wanted: int = 8) -> int:
     """Largest divisor of ``channels`` not above ``wanted`` (GroupNorm groups)."""
@@ -54,6 +56,7 @@ class ResidualTemporalBlock(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x + body(x)`` over ``(batch, channels, T)``."""
         return x + self.body(x)
 
 
@@ -97,19 +100,11 @@ class TCNBiLSTM(nn.Module):
         dropout: float = 0.2,
     ) -> None:
         super().__init__()
-        if input_dim < 1 or num_classes < 1 or hidden < 1:
-            raise ValueError(
-                f"input_dim, num_classes and hidden must be positive, "
-                f"got {input_dim}, {num_classes}, {hidden}"
-            )
-        if kernel_size < 1 or kernel_size % 2 == 0:
-            raise ValueError(f"kernel_size must be a positive odd number, got {kernel_size}")
+        check_sizes(input_dim, num_classes, kernel_size, dropout, hidden=hidden)
         if any(int(d) < 1 for d in dilations):
             raise ValueError(f"dilations must be positive, got {list(dilations)}")
         if rnn_layers < 0:
             raise ValueError(f"rnn_layers must be >= 0, got {rnn_layers}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
 
         self.input_dim = int(input_dim)
         self.num_classes = int(num_classes)
@@ -121,25 +116,15 @@ class TCNBiLSTM(nn.Module):
         self.lstm: nn.LSTM | None = None
         out = hidden
         if rnn_layers > 0:
-            self.lstm = nn.LSTM(
-                hidden,
-                hidden,
-                num_layers=rnn_layers,
-                batch_first=True,
-                bidirectional=True,
-                dropout=dropout if rnn_layers > 1 else 0.0,
-            )
+            self.lstm = bidirectional_lstm(hidden, hidden, rnn_layers, dropout)
             out = 2 * hidden
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(out, self.num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Per-frame logits for ``x`` of shape ``(batch, seq_len, input_dim)``."""
-        if x.ndim != 3 or x.shape[-1] != self.input_dim:
-            raise ValueError(
-                f"expected input of shape (batch, seq_len, {self.input_dim}), got {tuple(x.shape)}"
-            )
-        h = self.blocks(self.proj(self.input_norm(x.transpose(1, 2)))).transpose(1, 2)
+        check_input(x, self.input_dim)
+        h = frames_first(lambda c: self.blocks(self.proj(self.input_norm(c))), x)
         if self.lstm is not None:
             h, _ = self.lstm(h)
         return self.head(self.dropout(h))

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.special import expit
 
 FORMAT = "mabe-action-trees"
 FORMAT_VERSION = 1
@@ -122,6 +121,8 @@ class ActionTrees:
         numpy.ndarray
             ``float32 (rows, len(actions))``, corrected for negative subsampling.
         """
+        from scipy.special import expit  # heavy (half a second): only tree prediction needs it
+
         data = self.design(x, self.lab_code(lab_id))
         out = np.empty((data.shape[0], len(self.actions)), dtype=np.float32)
         for a, action in enumerate(self.actions):
@@ -134,7 +135,7 @@ class ActionTrees:
         return out
 
     def feature_importance(self) -> dict[str, dict[str, float]]:
-        """Action -> feature name (lab included) -> total gain."""
+        """Return action -> feature name (lab included) -> total gain."""
         names = [*self.feature_names, LAB_COLUMN]
         out: dict[str, dict[str, float]] = {}
         for action in self.actions:
@@ -144,7 +145,7 @@ class ActionTrees:
         return out
 
     def to_string(self) -> str:
-        """The whole model as one JSON text (boosters in LightGBM's text format)."""
+        """Serialise the whole model as one JSON text (boosters in LightGBM's text format)."""
         record = {
             "format": FORMAT,
             "version": FORMAT_VERSION,

@@ -20,7 +20,6 @@ import math
 import os
 import random
 import signal
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ import torch
 from lightning.pytorch.callbacks import Callback, RichProgressBar
 
 from mabe.fileio import atomic_write_text
+from mabe.progress import status
 from mabe.training.module import MONITOR, BehaviourModule
 from mabe.training.run import CheckpointIndex, TrainingInterrupted, record_checkpoint
 
@@ -69,7 +69,7 @@ def _fmt(value: Any) -> str:
 
 
 class EpochRecorder(Callback):
-    """Append one row per epoch to ``metrics.csv`` and print a one-line summary.
+    """Append one row per epoch to ``metrics.csv`` and report a one-line summary (:func:`mabe.progress.status`).
 
     Parameters
     ----------
@@ -88,9 +88,11 @@ class EpochRecorder(Callback):
         self._epoch_start = time.perf_counter()
 
     def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Start timing the epoch."""
         self._epoch_start = time.perf_counter()
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Record the epoch's row, rewrite ``metrics.csv`` and report the epoch line (rank 0)."""
         assert isinstance(pl_module, BehaviourModule)
         row: dict[str, Any] = {
             "epoch": trainer.current_epoch + 1,
@@ -103,7 +105,7 @@ class EpochRecorder(Callback):
         self.rows = [r for r in self.rows if int(r["epoch"]) < row["epoch"]] + [row]
         if trainer.is_global_zero:
             self._write()
-            print(self._line(row, trainer.max_epochs), file=sys.stderr, flush=True)
+            status(self._line(row, trainer.max_epochs))
 
     def _write(self) -> None:
         buffer = io.StringIO()
@@ -122,9 +124,11 @@ class EpochRecorder(Callback):
         return "  ".join(parts)
 
     def state_dict(self) -> dict[str, Any]:
+        """Return the rows, saved in checkpoints."""
         return {"rows": self.rows}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the rows from a checkpoint when ``metrics.csv`` gave none."""
         # rows come from metrics.csv (passed in); the checkpoint copy is a fallback
         if not self.rows:
             self.rows = list(state_dict.get("rows", []))
@@ -148,6 +152,7 @@ class RunCheckpoints(Callback):
         self._epoch = 0
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        """Save ``last.ckpt``, the periodic and the best checkpoint of the epoch."""
         epoch = trainer.current_epoch + 1
         score = float(trainer.callback_metrics.get(MONITOR, float("nan")))
         improved = not math.isnan(score) and score > self.best_score
@@ -177,16 +182,20 @@ class RunCheckpoints(Callback):
         return final
 
     def state_dict(self) -> dict[str, Any]:
+        """Return the best score so far, saved in checkpoints."""
         return {"best_score": self.best_score, "best_epoch": self.best_epoch}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the best score from a checkpoint."""
         self.best_score = float(state_dict.get("best_score", -math.inf))
         self.best_epoch = int(state_dict.get("best_epoch", 0))
 
 
 def _random_states() -> dict[str, Any]:
     """Every global random state, as types a ``weights_only`` checkpoint load accepts."""
-    name, keys, pos, has_gauss, gauss = np.random.get_state()
+    state = np.random.get_state(legacy=True)
+    assert isinstance(state, tuple)  # legacy=True: (name, keys, pos, has_gauss, gauss)
+    name, keys, pos, has_gauss, gauss = state
     states: dict[str, Any] = {
         "python": random.getstate(),
         "numpy": {"name": str(name), "keys": keys.tolist(), "pos": int(pos), "has_gauss": int(has_gauss), "gauss": float(gauss)},
@@ -220,9 +229,11 @@ class RandomStates(Callback):
     KEY = "mabe_random_states"
 
     def on_save_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict[str, Any]) -> None:
+        """Store every random state in the checkpoint."""
         checkpoint[self.KEY] = _random_states()
 
     def on_load_checkpoint(self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict[str, Any]) -> None:
+        """Restore the random states saved in the checkpoint."""
         if self.KEY in checkpoint:
             _set_random_states(checkpoint[self.KEY])
 
@@ -250,7 +261,7 @@ class StopOnInterrupt(Callback):
             if self.requested:
                 raise KeyboardInterrupt
             self.request()
-            print("mabe: stopping after this batch (press Ctrl-C again to stop at once)", file=sys.stderr, flush=True)
+            status("stopping after this batch (press Ctrl-C again to stop at once)")
 
         main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGINT, handler) if main else None
@@ -265,12 +276,15 @@ class StopOnInterrupt(Callback):
             raise TrainingInterrupted("training interrupted", epochs_saved=int(trainer.current_epoch))
 
     def on_train_batch_start(self, trainer: L.Trainer, *_: Any) -> None:
+        """Stop before the batch if a stop was requested."""
         self._check(trainer)
 
     def on_validation_batch_start(self, trainer: L.Trainer, *_: Any) -> None:
+        """Stop before the validation batch if a stop was requested."""
         self._check(trainer)
 
     def on_train_epoch_start(self, trainer: L.Trainer, *_: Any) -> None:
+        """Stop before the epoch if a stop was requested."""
         self._check(trainer)
 
 

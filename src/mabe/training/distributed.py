@@ -27,7 +27,7 @@ def global_rank(env: Mapping[str, str] | None = None) -> int:
 
     The process group's rank once it exists (unless ``env`` is given); before
     that, from ``env`` (default ``os.environ``): ``RANK`` if set, else
-0 when every variable of :data:`RANK_VARIABLES` is 0 or unset and 1 (some
+    0 when every variable of :data:`RANK_VARIABLES` is 0 or unset and 1 (some
     other rank) otherwise.
 
     Examples
@@ -49,5 +49,5 @@ def global_rank(env: Mapping[str, str] | None = None) -> int:
 
 
 def is_global_zero() -> bool:
-    """True in the process that writes a run's files and reports (rank 0, or the only one)."""
+    """Return whether this is the process that writes a run's files and reports (rank 0, or the only one)."""
     return global_rank() == 0

@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from mabe.data.io import MabeDataset
-from mabe.metrics.frame import frame_metrics, multilabel_frame_metrics
+from mabe.data.types import Video
+from mabe.metrics.streaming import FrameMetricAccumulator
 from mabe.progress import track
 from mabe.training.inference import load_trained, predict_video
 from mabe.training.labels import intervals_to_dense, pair_action_mask, pair_intervals, seed4_frame_labels
@@ -22,6 +24,8 @@ def evaluate_split(run_dir: str | Path, data_dir: str | Path, split: str = "test
     seed4: argmax class per frame. actions: entries (frame, pair, action)
     whose triple is whitelisted, thresholded at the run's ``threshold``.
     Frames are the videos' original frames (not the training time grid).
+    Counted video by video with the accumulator validation uses during
+    training (:class:`~mabe.metrics.streaming.FrameMetricAccumulator`).
 
     Raises
     ------
@@ -32,36 +36,30 @@ def evaluate_split(run_dir: str | Path, data_dir: str | Path, split: str = "test
     dataset = MabeDataset(data_dir)
     metas = labelled_metas(dataset, split)
     classes = list(info["class_names"])
-    parts: list[tuple[np.ndarray, ...]] = []
+    counts = FrameMetricAccumulator(classes, multilabel=not config.is_seed4, threshold=config.threshold)
     for meta in track(metas, f"evaluating {split} videos"):
         video = dataset.load_video(meta)
         pred = predict_video(model, config, info, video)
         if config.is_seed4:
             truth = seed4_frame_labels(video.annotations, video.n_frames, config.seed4_groups)
-            parts.append((truth, pred.probs.argmax(axis=1)))
+            counts.update_classes(torch.from_numpy(np.asarray(truth)), torch.from_numpy(pred.probs.argmax(axis=1)))
         else:
-            parts.extend(_action_parts(video, pred.probs, pred.pairs, classes))
-    if config.is_seed4:
-        y = np.concatenate([p[0] for p in parts])
-        metrics = frame_metrics(y, np.concatenate([p[1] for p in parts]), len(classes), classes)
-    else:
-        shape = (0, len(classes))
-        y = np.concatenate([p[0] for p in parts]) if parts else np.zeros(shape, bool)
-        prob = np.concatenate([p[1] for p in parts]) if parts else np.zeros(shape, np.float16)
-        mask = np.concatenate([p[2] for p in parts]) if parts else np.zeros(shape, bool)
-        metrics = multilabel_frame_metrics(y, prob, mask, config.threshold, classes)
-    out: dict[str, Any] = flatten_metrics(metrics)
+            for truth, prob, mask in _action_parts(video, pred.probs, pred.pairs, classes):
+                counts.update_multilabel(torch.from_numpy(truth), torch.from_numpy(prob), torch.from_numpy(mask))
+    out: dict[str, Any] = flatten_metrics(counts.compute())
     out |= {"split": split, "n_videos": len(metas), "checkpoint": info["checkpoint"]}
     return out
 
 
-def _action_parts(video: Any, probs: np.ndarray, pairs: list, actions: list[str]) -> list[tuple[np.ndarray, ...]]:
+def _action_parts(
+    video: Video, probs: np.ndarray, pairs: list, actions: list[str]
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """(truth, prob, mask) rows of the pairs with at least one whitelisted action."""
     mask = pair_action_mask(video.meta, pairs, actions)
     bouts = pair_intervals(video.annotations, pairs, actions)
     parts = []
     for p in np.flatnonzero(mask.any(axis=1)):
         truth = intervals_to_dense(bouts[p], video.n_frames, len(actions)) > 0
-        rows = np.broadcast_to(mask[p], truth.shape)
-        parts.append((truth, probs[:, p].astype(np.float16), rows))
+        rows = np.ascontiguousarray(np.broadcast_to(mask[p], truth.shape))
+        parts.append((truth, np.ascontiguousarray(probs[:, p], dtype=np.float32), rows))
     return parts

@@ -14,6 +14,7 @@ from mabe.config import Config
 from mabe.data.types import Video
 from mabe.errors import MabeError
 from mabe.training.labels import Pair
+from mabe.training.network import build_network
 from mabe.training.run import Run
 from mabe.training.samples import bind_context, video_inputs
 from mabe.training.windows import grid_positions, window_starts
@@ -73,7 +74,7 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
 
 
 def load_trained(run_dir: str | Path, which: str = "best", device: str | None = None) -> tuple[nn.Module, Config, dict[str, Any]]:
-    """The trained model of a run, its config and what inference needs to know.
+    """Load the trained model of a run, its config and what inference needs to know.
 
     Parameters
     ----------
@@ -94,8 +95,6 @@ def load_trained(run_dir: str | Path, which: str = "best", device: str | None = 
         ``label_scheme``, ``class_names``, ``actions``, ``input_dim``,
         ``feature_width``, ``checkpoint``, ``epoch``, ``metric``.
     """
-    from mabe.training.network import build_network
-
     path = resolve_checkpoint(run_dir, which)
     ckpt = read_checkpoint(path)
     hp = ckpt.get("hyper_parameters", {})
@@ -156,7 +155,7 @@ def window_probs(
             probs = (torch.softmax(logits, dim=-1) if seed4 else torch.sigmoid(logits)).cpu().numpy()
             if total is None:
                 total = np.zeros((n_seq, n, probs.shape[-1]), dtype=np.float64)
-            for k, s, out in zip(ks, ss, probs):
+            for k, s, out in zip(ks, ss, probs, strict=True):
                 stop = min(int(s) + length, n)
                 total[k, s:stop] += out[: stop - s]
     assert total is not None

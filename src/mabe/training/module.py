@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import lightning as L
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torchmetrics import MeanMetric
 
 from mabe.config import Config
-from mabe.metrics.frame import frame_metrics, multilabel_frame_metrics
+from mabe.metrics.streaming import FrameMetricAccumulator
+from mabe.models.blocks import call_with_context
 from mabe.training.datamodule import IGNORE_INDEX
 from mabe.training.network import build_network, model_kwargs  # noqa: F401 - re-exported
 
@@ -21,7 +24,7 @@ early stopping and ``best.ckpt``."""
 
 
 def flatten_metrics(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
-    """``{"f1": {"Social": .5}}`` -> ``{"f1/Social": .5}`` (scalars kept, ``support`` dropped)."""
+    """Flatten ``{"f1": {"Social": .5}}`` to ``{"f1/Social": .5}`` (scalars kept, ``support`` dropped)."""
     flat: dict[str, float] = {}
     for key, value in metrics.items():
         if isinstance(value, dict):
@@ -55,6 +58,8 @@ class BehaviourModule(L.LightningModule):
         action; ``None``: unweighted.
     """
 
+    loss_weights: torch.Tensor
+
     def __init__(
         self,
         config: dict[str, Any],
@@ -77,15 +82,20 @@ class BehaviourModule(L.LightningModule):
         if weights.shape != (self.num_classes,):
             raise ValueError(f"{len(weights)} loss weights for {self.num_classes} classes")
         self.register_buffer("loss_weights", weights.float(), persistent=False)
-        self._train_loss = torch.zeros(2)
-        self._val_loss = torch.zeros(2)
-        self._val_parts: list[tuple[np.ndarray, ...]] = []
+        # on-device accumulators, summed over processes by torchmetrics when computed
+        # (their states are not part of the state_dict: checkpoints are unchanged)
+        self.train_loss_mean = MeanMetric(nan_strategy="disable")
+        self.val_loss_mean = MeanMetric(nan_strategy="disable")
+        self.val_frame_metrics = FrameMetricAccumulator(
+            self.class_names, multilabel=not self.is_seed4, threshold=self.config.threshold, ignore_index=IGNORE_INDEX
+        )
         self.val_metrics: dict[str, float] = {}
         self.train_loss_epoch = float("nan")
         self.val_loss_epoch = float("nan")
 
     @property
     def is_seed4(self) -> bool:
+        """Whether the labels are seed4 classes (else multi-label actions)."""
         return self.config.is_seed4
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
@@ -99,10 +109,8 @@ class BehaviourModule(L.LightningModule):
         log_fps: torch.Tensor | None = None,
         valid: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """``(batch, T, D) -> (batch, T, C)`` logits; lab, log-fps and valid frames go to models that take them."""
-        if getattr(self.model, "accepts_context", False):
-            return self.model(x, lab=lab, log_fps=log_fps, valid=valid)
-        return self.model(x)
+        """Map ``(batch, T, D)`` to ``(batch, T, C)`` logits; lab, log-fps and valid frames go to models that take them."""
+        return call_with_context(self.model, x, lab, log_fps, valid)
 
     def _logits(self, batch: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         return self(x, batch.get("lab"), batch.get("log_fps"), batch.get("valid"))
@@ -133,70 +141,61 @@ class BehaviourModule(L.LightningModule):
 
     # --- steps ------------------------------------------------------------
     def on_train_epoch_start(self) -> None:
-        sampler = getattr(self.trainer.datamodule, "train_sampler", None)
+        """Seed the epoch's window subset and start the epoch's training-loss mean."""
+        sampler = getattr(getattr(self.trainer, "datamodule", None), "train_sampler", None)
         if sampler is not None:  # also when a distributed wrapper hides it from Lightning
             sampler.set_epoch(self.current_epoch)
-        self._train_loss = torch.zeros(2, device=self.device)  # [sum of batch losses * size, size]
+        self.train_loss_mean.reset()
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        """Loss of one augmented batch (the epoch mean weighs batches by size)."""
         x = self._augment(batch["x"], batch["valid"])
         loss = self.loss(self._logits(batch, x), batch["y"], batch["mask"])
-        self._train_loss += torch.stack([loss.detach().float() * len(x), loss.new_tensor(float(len(x)))])
+        self.train_loss_mean.update(loss.detach().float(), len(x))
         self.log("train_loss", loss, on_step=True, on_epoch=False, prog_bar=True, batch_size=len(x))
         return loss
 
     def on_validation_epoch_start(self) -> None:
-        self._val_loss = torch.zeros(2, device=self.device)
-        self._val_parts = []
+        """Start the validation loss mean and frame counts afresh."""
+        self.val_loss_mean.reset()
+        self.val_frame_metrics.reset()
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        """Add one batch to the validation loss and frame counts (on the device)."""
         logits = self._logits(batch, batch["x"]).float()
         loss = self.loss(logits, batch["y"], batch["mask"])
-        self._val_loss += torch.stack([loss.detach().float() * len(logits), loss.new_tensor(float(len(logits)))])
+        self.val_loss_mean.update(loss.detach().float(), len(logits))
         if self.is_seed4:
             keep = batch["mask"].reshape(-1)
             y = batch["y"].reshape(-1)[keep]
-            pred = logits.argmax(-1).reshape(-1)[keep]
-            self._val_parts.append((y.cpu().numpy(), pred.cpu().numpy()))
+            self.val_frame_metrics.update_classes(y, logits.argmax(-1).reshape(-1)[keep])
         else:
             mask = batch["mask"].reshape(-1, self.num_classes)
             rows = mask.any(dim=1)
             prob = torch.sigmoid(logits).reshape(-1, self.num_classes)[rows]
-            y = batch["y"].reshape(-1, self.num_classes)[rows]
-            self._val_parts.append((y.to(torch.uint8).cpu().numpy(), prob.cpu().numpy(), mask[rows].cpu().numpy()))
+            self.val_frame_metrics.update_multilabel(batch["y"].reshape(-1, self.num_classes)[rows], prob, mask[rows])
 
     def on_validation_epoch_end(self) -> None:
+        """Compute the epoch's metrics over every process and log them."""
         if self.trainer.sanity_checking:
             return
-        parts = _gather(self._val_parts, self.trainer.world_size)
-        self.val_metrics = self.compute_metrics(parts)
-        self.val_loss_epoch = _reduced_mean(self._val_loss, self)
-        self.train_loss_epoch = _reduced_mean(self._train_loss, self)
+        # collective calls: every process computes, torchmetrics sums the states over processes
+        self.val_metrics = flatten_metrics(self.val_frame_metrics.compute())
+        self.val_loss_epoch = _mean(self.val_loss_mean)
+        self.train_loss_epoch = _mean(self.train_loss_mean)
         score = self.val_metrics.get("macro_f1", float("nan"))
         logged = {f"val_{k}": v for k, v in self.val_metrics.items() if "/" not in k and k != "macro_f1"}
         logged |= {"val_loss": self.val_loss_epoch, MONITOR: 0.0 if math.isnan(score) else score}
-        # every rank holds the same gathered values; sync_dist only marks them as such for Lightning
+        # every rank holds the same synced values; sync_dist only marks them as such for Lightning
         self.log_dict(logged, prog_bar=False, sync_dist=True)
         self.log("val_macro_f1", score, prog_bar=True, sync_dist=True)
 
-    def compute_metrics(self, parts: list[tuple[np.ndarray, ...]]) -> dict[str, float]:
-        """Flat frame metrics (``accuracy``, ``macro_f1``, ..., ``f1/<class>``) of collected parts."""
-        if self.is_seed4:
-            y = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-            pred = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
-            metrics = frame_metrics(y, pred, self.num_classes, self.class_names)
-        else:
-            c = self.num_classes
-            y = np.concatenate([p[0] for p in parts]) if parts else np.zeros((0, c), np.uint8)
-            prob = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, c), np.float32)
-            mask = np.concatenate([p[2] for p in parts]) if parts else np.zeros((0, c), bool)
-            metrics = multilabel_frame_metrics(y, prob, mask, self.config.threshold, self.class_names)
-        return flatten_metrics(metrics)
-
     # --- optimisation -----------------------------------------------------
     def configure_optimizers(self) -> Any:
+        """Build the configured optimiser and learning-rate scheduler."""
         cfg = self.config
         params = [p for p in self.parameters() if p.requires_grad]
+        opt: torch.optim.Optimizer
         if cfg.optimizer == "adamw":
             opt = torch.optim.AdamW(params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
         elif cfg.optimizer == "adam":
@@ -204,10 +203,10 @@ class BehaviourModule(L.LightningModule):
         else:
             opt = torch.optim.SGD(params, lr=cfg.learning_rate, momentum=0.9, weight_decay=cfg.weight_decay)
         if cfg.scheduler == "plateau":
-            sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
                 opt, mode="max", factor=cfg.scheduler_factor, patience=cfg.scheduler_patience, min_lr=cfg.min_lr
             )
-            return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "monitor": MONITOR, "interval": "epoch"}}
+            return {"optimizer": opt, "lr_scheduler": {"scheduler": plateau, "monitor": MONITOR, "interval": "epoch"}}
         if cfg.scheduler == "cosine":
             floor = min(cfg.min_lr / cfg.learning_rate, 1.0)
             epochs = max(cfg.epochs, 1)
@@ -239,26 +238,17 @@ class BehaviourModule(L.LightningModule):
         if self.config.scheduler != "cosine":
             return 1.0
         scheduler = self.lr_schedulers()
-        return float(scheduler.lr_lambdas[0](epoch)) if scheduler is not None else 1.0
+        if isinstance(scheduler, torch.optim.lr_scheduler.LambdaLR):
+            return float(scheduler.lr_lambdas[0](epoch))
+        return 1.0
 
     def current_lr(self) -> float:
         """Learning rate of the first parameter group."""
         return float(self.trainer.optimizers[0].param_groups[0]["lr"])
 
 
-def _gather(parts: list[tuple[np.ndarray, ...]], world_size: int) -> list[tuple[np.ndarray, ...]]:
-    """All ranks' validation parts (every rank gets the same list)."""
-    if world_size <= 1 or not torch.distributed.is_available() or not torch.distributed.is_initialized():
-        return parts
-    gathered: list[Any] = [None] * world_size
-    torch.distributed.all_gather_object(gathered, parts)
-    return [p for rank_parts in gathered for p in rank_parts]
-
-
-def _reduced_mean(acc: torch.Tensor, module: L.LightningModule) -> float:
-    """Sum ``[total, count]`` over ranks and divide."""
-    total = acc.detach().clone().to(module.device)
-    if module.trainer.world_size > 1:
-        total = module.trainer.strategy.reduce(total, reduce_op="sum")
-    total = total.double().cpu()
-    return float(total[0] / total[1]) if total[1] > 0 else float("nan")
+def _mean(metric: MeanMetric) -> float:
+    """Return the synced mean of a loss accumulator (NaN when it saw no batch)."""
+    with warnings.catch_warnings():  # no batch in this process: its weight is 0, which is right
+        warnings.filterwarnings("ignore", message=r".*compute.*before the ``update``.*")
+        return float(metric.compute())

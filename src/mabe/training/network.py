@@ -12,6 +12,7 @@ from torch import nn
 
 from mabe.config import Config
 from mabe.errors import ConfigError
+from mabe.models import build_model, model_parameters
 
 _SIZE_ALIASES: dict[str, str] = {"hidden": "lstm_hidden", "rnn_layers": "lstm_layers"}
 """Model arguments filled from a differently named config key (``tcn_bilstm``'s ``hidden``...)."""
@@ -26,14 +27,12 @@ def model_kwargs(config: Config) -> dict[str, Any]:
     ``model_options`` are passed as they are and win; a lab-conditioned model
     gets ``n_labs`` from ``lab_vocabulary``.
     """
-    from mabe.models import model_parameters
-
     try:
         accepted = set(model_parameters(config.model_type))
     except ValueError as exc:
         raise ConfigError(f"model_type: {exc}") from None
     values = config.to_dict()
-    kwargs = {k: values[k] for k in ("conv_channels", "lstm_hidden", "lstm_layers", "dropout") if k in accepted}
+    kwargs: dict[str, Any] = {k: values[k] for k in ("conv_channels", "lstm_hidden", "lstm_layers", "dropout") if k in accepted}
     kwargs |= {arg: values[key] for arg, key in _SIZE_ALIASES.items() if arg in accepted and key not in accepted}
     kwargs |= config.model_options
     if "n_labs" in accepted and config.lab_vocabulary is not None:  # a slot per lab (+ unknown)
@@ -42,15 +41,13 @@ def model_kwargs(config: Config) -> dict[str, Any]:
 
 
 def build_network(config: Config, input_dim: int, num_classes: int) -> nn.Module:
-    """The configured model: ``(batch, T, input_dim) -> (batch, T, num_classes)`` logits.
+    """Build the configured model: ``(batch, T, input_dim) -> (batch, T, num_classes)`` logits.
 
     Raises
     ------
     ConfigError
         For an unknown ``model_type`` or ``model_options`` the model does not accept.
     """
-    from mabe.models import build_model
-
     try:
         return build_model(config.model_type, input_dim, num_classes, **model_kwargs(config))
     except (ValueError, TypeError) as exc:

@@ -81,3 +81,33 @@ def test_bad_files_name_the_file(tmp_path):
     bad.write_text('{"max_gap": {"a": -1}}')
     with pytest.raises(ConfigError, match=r"bad.json: max_gap\['a'\]"):
         DecodeParams.load(bad)
+
+
+# written by DecodeParams.save before it became a pydantic model (the dataclass of 0.1.0)
+OLD_DECODE_JSON = '{\n  "default_threshold": 0.45,\n  "max_gap": {\n    "attack": 3,\n    "sniff": 0\n  },\n  "min_length": {\n    "attack": 6\n  },\n  "smoothing": {\n    "attack": 5,\n    "sniff": 11\n  },\n  "thresholds": {\n    "AdaptableSnail": {\n      "attack": 0.6000000238418579,\n      "sniff": 0.35\n    },\n    "CalMS21_task2": {\n      "mount": 1.0\n    }\n  }\n}\n'
+
+
+def test_decode_json_of_earlier_runs_loads_and_saves_byte_identical(tmp_path):
+    path = tmp_path / "decode.json"
+    path.write_text(OLD_DECODE_JSON)
+    p = DecodeParams.load(path)
+    assert p.threshold_for("AdaptableSnail", "attack") == pytest.approx(0.6)
+    assert (p.window_for("sniff"), p.window_for("attack"), p.min_length_for("attack"), p.max_gap_for("sniff")) == (11, 5, 6, 0)
+    assert p.default_threshold == 0.45 and p.threshold_for("CalMS21_task2", "mount") == 1.0
+    again = tmp_path / "again.json"
+    p.save(again)
+    assert again.read_text() == OLD_DECODE_JSON
+
+
+def test_default_file_format():
+    assert json.loads(json.dumps(DecodeParams().to_dict())) == {
+        "default_threshold": 0.5, "thresholds": {}, "smoothing": {}, "min_length": {}, "max_gap": {}}
+
+
+def test_constructor_refuses_in_one_line():
+    with pytest.raises(ConfigError, match=r"unknown decode parameter\(s\): colour"):
+        DecodeParams(colour="red")
+    with pytest.raises(ConfigError, match=r"^thresholds\['L'\]\['a'\]: threshold must be in \(0, 1\], got nan$"):
+        DecodeParams(thresholds={"L": {"a": float("nan")}})
+    with pytest.raises(ConfigError, match="default_threshold: threshold must be a number"):
+        DecodeParams(default_threshold=True)

@@ -51,10 +51,10 @@ def test_random_outputs_respect_whitelist_one_action_per_pair_and_check_submissi
         out = decode_video(probs, pairs, ACTIONS, whitelist, random_params(rng), **one_line())
         assert list(out.columns) == ["video_id", "agent_id", "target_id", "action", "start_frame",
                                      "stop_frame"]
-        assert set(zip(out.agent_id, out.target_id, out.action)) <= whitelist
+        assert set(zip(out.agent_id, out.target_id, out.action, strict=True)) <= whitelist
         for _, rows in out.groupby(["agent_id", "target_id"]):
             covered = np.zeros(probs.shape[0], int)
-            for s, e in zip(rows.start_frame, rows.stop_frame):
+            for s, e in zip(rows.start_frame, rows.stop_frame, strict=True):
                 covered[s:e] += 1
             assert covered.max() <= 1
         check_submission(out.assign(row_id=np.arange(len(out)))[

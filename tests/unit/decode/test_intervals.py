@@ -41,12 +41,12 @@ def test_mask_to_intervals_round_trips_random_masks():
         mask = rng.random(n) < rng.uniform(0, 1)
         starts, stops = mask_to_intervals(mask)
         rebuilt = np.zeros(n, dtype=bool)
-        for s, e in zip(starts, stops):
+        for s, e in zip(starts, stops, strict=True):
             assert s < e and not rebuilt[s:e].any()
             rebuilt[s:e] = True
         assert (rebuilt == mask).all()
         expected = [(s, e) for v, s, e in reference_runs(list(mask)) if v]
-        assert list(zip(starts.tolist(), stops.tolist())) == expected
+        assert list(zip(starts.tolist(), stops.tolist(), strict=True)) == expected
 
 
 def test_mask_to_intervals_rejects_2d():
@@ -62,14 +62,14 @@ def test_labels_to_bouts_matches_reference():
         labels[rng.random(labels.shape) < 0.5] = -1
         min_length = rng.integers(1, 4, n_actions)
         max_gap = rng.integers(0, 4, n_actions)
-        got = sorted(zip(*(a.tolist() for a in labels_to_bouts(labels, min_length, max_gap))))
+        got = sorted(zip(*(a.tolist() for a in labels_to_bouts(labels, min_length, max_gap)), strict=True))
         assert got == reference_bouts(labels, min_length, max_gap)
 
 
 def test_gap_with_another_action_is_not_bridged():
     labels = np.array([0, 0, 1, 0, 0])[:, None]
     _, action, start, stop = labels_to_bouts(labels, np.array([1, 1]), np.array([5, 5]))
-    assert list(zip(action, start, stop)) == [(0, 0, 2), (1, 2, 3), (0, 3, 5)]
+    assert list(zip(action, start, stop, strict=True)) == [(0, 0, 2), (1, 2, 3), (0, 3, 5)]
 
 
 def test_moving_average_matches_naive_mean_with_shrinking_edges():

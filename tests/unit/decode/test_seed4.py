@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mabe.decode import DecodeParams, SEED4_GROUPS, decode_video, seed4_to_pair_probs
+from mabe.decode import SEED4_GROUPS, DecodeParams, decode_video, seed4_to_pair_probs
 
 ACTIONS = ["rear", "attack", "sniff", "chase", "mount", "sniffgenital", "avoid"]
 PAIRS = [(1, 2), (2, 1), (1, 1)]

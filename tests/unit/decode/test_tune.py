@@ -35,7 +35,7 @@ def solution_rows(video, lab, truth, listed):
     rows = []
     for p, (a, t) in enumerate(PAIRS):
         for k, action in enumerate(ACTIONS):
-            for s, e in zip(*mask_to_intervals(truth[:, p] == k)):
+            for s, e in zip(*mask_to_intervals(truth[:, p] == k), strict=True):
                 rows.append({"video_id": video, "agent_id": f"mouse{a}",
                              "target_id": "self" if a == t else f"mouse{t}", "action": action,
                              "start_frame": int(s), "stop_frame": int(e), "lab_id": lab,

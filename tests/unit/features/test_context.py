@@ -71,8 +71,9 @@ def test_rolling_stats_reuses_the_one_window_definition(rng: np.random.Generator
     mean, std = rolling_mean_std(x, 7)
     np.testing.assert_array_equal(stats[..., 0], std)
     np.testing.assert_array_equal(stats[..., 1], mean)
-    # an even window behaves as the next odd one, as in rolling_mean_std
-    np.testing.assert_array_equal(rolling_min_max(x, 6)[0], rolling_min_max(x, 7)[0])
+    # an even window covers exactly its frames, the extra one on the right, as in rolling_mean_std
+    np.testing.assert_array_equal(rolling_min_max(x, 6)[0][3], x[1:7].min(axis=0))
+    assert not np.array_equal(rolling_min_max(x, 6)[0], rolling_min_max(x, 7)[0])
 
 
 def test_edges_and_degenerate_inputs() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mabe.data.types import Pose
 from mabe.features import (
     PAIR_FEATURE_NAMES,
     body_axis_parts,
@@ -13,7 +14,6 @@ from mabe.features import (
     pose_anchors,
     resolve_anchors,
 )
-from mabe.data.types import Pose
 
 NAMED = ("nose", "ear_left", "body_center", "ear_right", "tail_base")  # centre in the middle
 COL = {name: i for i, name in enumerate(PAIR_FEATURE_NAMES)}

@@ -122,9 +122,9 @@ def random_case(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
             triples = [(a, t, x) for a in mice for t in mice if a != t for x in PAIR_ACTIONS]
             triples += [(a, "self", x) for a in mice for x in SELF_ACTIONS]
             take = rng.random(len(triples)) < rng.uniform(0.2, 0.9)
-            listed = [",".join(t) for t, k in zip(triples, take) if k]
+            listed = [",".join(t) for t, k in zip(triples, take, strict=True) if k]
             text = json.dumps(listed) if rng.random() > 0.05 else ""
-            labelled = [t for t, k in zip(triples, take) if k] or triples[:1]
+            labelled = [t for t, k in zip(triples, take, strict=True) if k] or triples[:1]
             for _ in range(int(rng.integers(1, 7))):
                 a, t, x = labelled[rng.integers(len(labelled))]
                 start = int(rng.integers(0, 60))

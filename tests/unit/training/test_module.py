@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
 from mabe.config import load_config
 from mabe.errors import ConfigError
+from mabe.metrics.frame import frame_metrics, multilabel_frame_metrics
 from mabe.models import count_parameters
 from mabe.training.fit import resolve_precision
 from mabe.training.module import BehaviourModule, build_network, flatten_metrics, model_kwargs
@@ -66,3 +68,40 @@ def test_precision_falls_back_to_32_without_cuda() -> None:
 def test_flatten_metrics() -> None:
     flat = flatten_metrics({"macro_f1": 0.5, "f1": {"a": 1.0}, "support": {"a": 3}, "n": 4})
     assert flat == {"macro_f1": 0.5, "f1/a": 1.0, "n": 4.0}
+
+
+@pytest.mark.parametrize("seed4", [True, False])
+def test_validation_counts_on_the_device_match_the_array_metrics(seed4: bool) -> None:
+    """validation_step feeds the torchmetrics accumulator; its numbers are those of the numpy functions."""
+    classes = ["a", "b", "c", "d"] if seed4 else ["a", "b", "c"]
+    c = len(classes)
+    overrides = ["num_classes=4"] if seed4 else ["model_type=conv_bilstm"]
+    module = _module(overrides, classes).eval()
+    assert module.is_seed4 == seed4
+    gen = torch.Generator().manual_seed(3)
+    ys, preds, probs, masks = [], [], [], []
+    module.on_validation_epoch_start()
+    for _ in range(3):
+        x = torch.randn(2, 7, 6, generator=gen)
+        mask = torch.rand((2, 7) if seed4 else (2, 7, c), generator=gen) > 0.3
+        y = torch.randint(0, c, (2, 7), generator=gen) if seed4 else (torch.rand(2, 7, c, generator=gen) < 0.3).float()
+        batch = {"x": x, "y": y, "mask": mask, "valid": torch.ones(2, 7, dtype=torch.bool)}
+        with torch.no_grad():
+            module.validation_step(batch, 0)
+            logits = module(x)
+        if seed4:
+            ys.append(y[mask].numpy())
+            preds.append(logits.argmax(-1)[mask].numpy())
+        else:
+            ys.append(y.reshape(-1, c).numpy())
+            probs.append(torch.sigmoid(logits).reshape(-1, c).numpy())
+            masks.append(mask.reshape(-1, c).numpy())
+    got = flatten_metrics(module.val_frame_metrics.compute())
+    if seed4:
+        want = flatten_metrics(frame_metrics(np.concatenate(ys), np.concatenate(preds), c, classes))
+    else:
+        want = flatten_metrics(
+            multilabel_frame_metrics(np.concatenate(ys), np.concatenate(probs), np.concatenate(masks), 0.5, classes)
+        )
+    assert got.keys() == want.keys() and got["n"] > 0
+    np.testing.assert_array_equal(np.array(list(got.values())), np.array(list(want.values())))
