@@ -152,16 +152,20 @@ def time_videos(ds: MabeDataset, repeats: int) -> list[dict[str, Any]]:
             path = ds.tracking_path(meta)
             t = interleaved(
                 {
-                    "raw_read": lambda: pq.read_table(path),
-                    "load_pose": lambda: ds.load_pose(meta),
-                    "pandas_path": lambda: pandas_load(path, meta.body_parts, meta.n_mice),
+                    "raw_read": lambda path=path: pq.read_table(path),
+                    "load_pose": lambda meta=meta: ds.load_pose(meta),
+                    "pandas_path": lambda path=path, meta=meta: pandas_load(
+                        path, meta.body_parts, meta.n_mice
+                    ),
                 },
                 repeats,
             )
             pose = ds.load_pose(meta)
-            t_read, checked = median_time(lambda: read_parquet_file(path), repeats)
+            t_read, checked = median_time(lambda path=path: read_parquet_file(path), repeats)
             frame = checked.frame
-            t_check, problems = median_time(lambda: tracking_value_problems(frame), repeats)
+            t_check, problems = median_time(
+                lambda frame=frame: tracking_value_problems(frame), repeats
+            )
             assert not problems, problems
             n_frames = pose.n_frames
             rows.append(

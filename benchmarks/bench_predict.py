@@ -125,7 +125,7 @@ def timed_calls() -> Iterator[dict[str, float]]:
 
         return timed
 
-    for (owner, attr, name), (_, _, fn) in zip(targets, originals):
+    for (owner, attr, name), (_, _, fn) in zip(targets, originals, strict=True):
         setattr(owner, attr, wrap(fn, name))
     try:
         yield totals
@@ -235,14 +235,18 @@ def time_stages(run: Path, data: Path, repeats: int) -> list[dict[str, Any]]:
         video = ds.load_video(meta)
         pairs = all_pairs(video)
         t_feat, _ = median_time(
-            lambda: mabe.features.build_pair_features(video.pose, video.meta, pairs), repeats, 0
+            lambda video=video, pairs=pairs: mabe.features.build_pair_features(
+                video.pose, video.meta, pairs
+            ),
+            repeats,
+            0,
         )
         feats, grid, pairs = video_inputs(video, config, input_dim)
         length = config.sequence_length
         starts = window_starts(len(grid), length, config.inference_stride)
         with torch.no_grad():
             t_model, _ = median_time(
-                lambda: inference.window_probs(
+                lambda feats=feats, starts=starts, length=length: inference.window_probs(
                     model, list(feats), starts, length, config.batch_size, config.is_seed4
                 ),
                 repeats,
@@ -251,7 +255,7 @@ def time_stages(run: Path, data: Path, repeats: int) -> list[dict[str, Any]]:
         prediction = inference.predict_video(model, config, run_info, video)
         vp = predict.to_video_probs(meta, prediction, getattr(config, "seed4_groups", None))
         t_decode, intervals = median_time(
-            lambda: decode_video(
+            lambda vp=vp: decode_video(
                 vp.probs, vp.pairs, vp.actions, vp.whitelist, params, vp.lab_id, vp.video_id
             ),
             repeats,

@@ -54,14 +54,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
 from mabe import progress
 from mabe.data.io import MabeDataset
 from mabe.decode import DecodeParams
 from mabe.decode.tune import decode_videos
 from mabe.metrics import score_report
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # linear_baseline, imported where it is used
 
 ROWS = ("v5", "previous", "trees", "network", "ensemble", "linear")
 SETS = ("calms21", "synth")
@@ -250,7 +250,6 @@ def refit_check(ens_run: Path, data: Path, work: Path) -> dict:
 def linear_row(data: Path, folds, test: bool) -> dict:
     """Logistic regression on window summaries, decoding tuned on the other folds' out-of-fold output."""
     from linear_baseline import LinearBaseline
-
     from mabe.training.labels import action_vocabulary
     from mabe.workflows.blend import BlendStats
     from mabe.workflows.cv_scores import cross_validate

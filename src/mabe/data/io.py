@@ -252,11 +252,11 @@ class MabeDataset:
         return f"MabeDataset({str(self.root)!r})"
 
     def splits(self) -> list[str]:
-        """The splits whose metadata csv exists, in ``("train", "test")`` order."""
+        """Return the splits whose metadata csv exists, in ``("train", "test")`` order."""
         return [s for s in schema.SPLITS if schema.metadata_path(self.root, s).is_file()]
 
     def metadata(self, split: str) -> pd.DataFrame:
-        """The checked metadata table of ``split`` (cached; do not modify it)."""
+        """Return the checked metadata table of ``split`` (cached; do not modify it)."""
         _check_split(split)
         if split not in self._metadata:
             self._metadata[split] = read_metadata(schema.metadata_path(self.root, split), split)
@@ -276,7 +276,7 @@ class MabeDataset:
         return self._metas[split]
 
     def meta(self, split: str, video_id: int) -> VideoMeta:
-        """The metadata of one video; ``DataError`` if ``split`` has no such video."""
+        """Return the metadata of one video; ``DataError`` if ``split`` has no such video."""
         for meta in self.metas(split):
             if meta.video_id == int(video_id):
                 return meta
@@ -339,7 +339,7 @@ class MabeDataset:
     def solution(
         self, split: str, progress: bool = True, include_boutless: bool = True
     ) -> pd.DataFrame:
-        """The labels of ``split`` in the metric's solution format.
+        """Return the labels of ``split`` in the metric's solution format.
 
         Built from the annotation files and metadata only (tracking is not
         read): one row per annotated bout, then one placeholder row (missing

@@ -216,7 +216,7 @@ def target_name(agent_id: int, target_id: int) -> str:
 
 
 def parse_behaviors_labeled(text: object) -> list[Triple]:
-    """Parse a ``behaviors_labeled`` cell into ``(agent, target, action)`` triples.
+    r"""Parse a ``behaviors_labeled`` cell into ``(agent, target, action)`` triples.
 
     Accepts the JSON list form ``'["mouse1,mouse2,sniff", ...]'`` and the
     variant whose items wrap each part in single quotes
@@ -231,7 +231,7 @@ def parse_behaviors_labeled(text: object) -> list[Triple]:
     --------
     >>> parse_behaviors_labeled('["mouse1,mouse2,sniff", "mouse1,self,rear"]')
     [('mouse1', 'mouse2', 'sniff'), ('mouse1', 'self', 'rear')]
-    >>> parse_behaviors_labeled('["\\'mouse1\\',\\'mouse2\\',\\'attack\\'"]')
+    >>> parse_behaviors_labeled('["\'mouse1\',\'mouse2\',\'attack\'"]')
     [('mouse1', 'mouse2', 'attack')]
     """
     if text is None or (isinstance(text, float) and text != text):

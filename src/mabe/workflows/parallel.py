@@ -19,9 +19,12 @@ from typing import Any
 
 import pandas as pd
 
+from mabe import progress
+from mabe.data.io import MabeDataset
 from mabe.data.types import VideoMeta
 from mabe.errors import MabeError
 from mabe.progress import track
+from mabe.workflows.predict import decode_one, load_decode_params, load_video_predictor
 
 __all__ = ["decode_videos_parallel", "default_threads_per_worker"]
 
@@ -48,10 +51,6 @@ def _load(run_dir: str, data_dir: str, which: str, threads: int) -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import torch
 
-    from mabe import progress
-    from mabe.data.io import MabeDataset
-    from mabe.workflows.predict import load_decode_params, load_video_predictor
-
     torch.set_num_threads(threads)
     progress.set_enabled(False)
     _STATE.update(
@@ -62,8 +61,6 @@ def _load(run_dir: str, data_dir: str, which: str, threads: int) -> None:
 
 
 def _decode_one(job: tuple[VideoMeta, Sequence[str] | None]) -> tuple[pd.DataFrame, tuple]:
-    from mabe.workflows.predict import decode_one
-
     meta, actions = job
 
     if "error" in _STATE:
@@ -84,7 +81,7 @@ def decode_videos_parallel(
     description: str = "predicting",
     actions: Sequence[str] | None = None,
 ) -> Iterator[tuple[pd.DataFrame, tuple]]:
-    """Decoded intervals of each video, computed by ``workers`` processes, in ``metas`` order.
+    """Decode the intervals of each video, computed by ``workers`` processes, in ``metas`` order.
 
     Parameters
     ----------

@@ -90,5 +90,5 @@ def smooth_window(n: int, ramp: int) -> np.ndarray:
 
 
 def angle_diff(a: float, b: float) -> float:
-    """``a - b`` wrapped to [-pi, pi)."""
+    """Return ``a - b`` wrapped to [-pi, pi)."""
     return (a - b + math.pi) % (2.0 * math.pi) - math.pi
