@@ -34,6 +34,7 @@ from mabe.progress import track
 
 __all__ = [
     "MabeDataset",
+    "frame_limit",
     "meta_from_row",
     "read_annotations",
     "read_metadata",
@@ -41,6 +42,23 @@ __all__ = [
     "read_tracking",
     "tracking_to_dense",
 ]
+
+
+def frame_limit(meta: VideoMeta) -> int | None:
+    """Return the first ``video_frame`` too far beyond the metadata's duration to densify.
+
+    Ten times ``video_duration_sec * frames_per_second`` plus 10,000 frames;
+    ``None`` when the duration is unknown.
+
+    Examples
+    --------
+    >>> meta = VideoMeta("train", "LabA", 7, fps=30.0, n_mice=2, body_parts=("nose",),
+    ...                  behaviors_labeled=(), duration_sec=60.0)
+    >>> frame_limit(meta)
+    28000
+    """
+    expected = meta.duration_sec * meta.fps
+    return int(10 * expected + 10_000) if math.isfinite(expected) else None
 
 
 def _frame_or_raise(path: str | Path, checked: Checked) -> pd.DataFrame:
@@ -305,10 +323,11 @@ class MabeDataset:
         ``video_duration_sec * frames_per_second`` + 10,000) is a
         :class:`DataError`, not an attempt to allocate that many frames.
         """
-        expected = meta.duration_sec * meta.fps
-        limit = int(10 * expected + 10_000) if math.isfinite(expected) else None
         return read_pose(
-            self.tracking_path(meta), body_parts=meta.body_parts, n_mice=meta.n_mice, max_frames=limit
+            self.tracking_path(meta),
+            body_parts=meta.body_parts,
+            n_mice=meta.n_mice,
+            max_frames=frame_limit(meta),
         )
 
     def load_annotations(

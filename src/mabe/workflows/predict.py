@@ -77,9 +77,20 @@ def load_video_predictor(run_dir: str | Path, which: str = "best") -> Callable[[
     An ensemble run (``RUN/ensemble.json``) gives its blended probabilities
     (``which`` does not apply to it); a single-model run those of its
     ``which`` checkpoint. Used in this process and by ``--workers`` processes.
+    The members and folds of an ensemble share one computation of the pair
+    features of each video (:func:`mabe.features.pairwise.shared_pair_features`).
     """
     if is_ensemble_run(run_dir):
-        return EnsemblePredictor(run_dir).predict
+        from mabe.features.pairwise import shared_pair_features  # heavy: pulls scipy
+
+        ensemble = EnsemblePredictor(run_dir)
+
+        def predict_ensemble(video: Video) -> VideoProbs:
+            # every fold of every member starts from the same pair features: compute them once
+            with shared_pair_features():
+                return ensemble.predict(video)
+
+        return predict_ensemble
     from mabe.training.inference import load_trained, predict_video
 
     model, config, run_info = load_trained(run_dir, which)
