@@ -6,7 +6,8 @@ small table), so every process holds one video at most and the parent's
 memory does not grow with the split. Results come back in the order of the
 videos given, so the submission is the same as with one process. Workers are
 started with ``spawn`` (a fresh interpreter each: safe whatever threads the
-parent already runs) and use ``cpu_count // workers`` torch threads each.
+parent already runs) and use ``cpu_count // workers`` threads each, for torch
+and for OpenMP (LightGBM), so that together they use the cores once.
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ def _init(run_dir: str, data_dir: str, which: str, threads: int) -> None:
 
 def _load(run_dir: str, data_dir: str, which: str, threads: int) -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # Before torch or LightGBM start their OpenMP pools: LightGBM predicts with as many
+    # threads as OpenMP allows (all cores by default), so N workers would each run
+    # on every core and slow one another down instead of sharing the cores.
+    os.environ["OMP_NUM_THREADS"] = str(threads)
     import torch
 
     torch.set_num_threads(threads)
