@@ -38,6 +38,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from mabe import progress
+from mabe.data.synth import synthesize
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -50,8 +53,6 @@ TINY_TRAIN = ["--config", "demo", "--set", "epochs=1", "--set", "lstm_hidden=8",
 
 def make_fixture(work: Path) -> tuple[Path, Path, Path]:
     """Dataset, a trained tiny run and a valid submission of its test split."""
-    from mabe import progress
-    from mabe.data.synth import synthesize
 
     progress.set_enabled(False)
     data = work / "data"

@@ -36,6 +36,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from mabe import progress
+from mabe.data.io import MabeDataset
+from mabe.data.synth import synthesize
+
 SRC = Path(__file__).resolve().parents[1] / "src"
 HEAVY = ("torch", "lightning")
 
@@ -101,7 +107,6 @@ def _bare_import(module: str) -> float:
 
 def write_dlc(path: Path, n_frames: int = 30) -> None:
     """A small two-mouse DeepLabCut csv for ``mabe import``."""
-    import numpy as np
     from movement.io import load_poses, save_poses
 
     rng = np.random.default_rng(0)
@@ -115,9 +120,6 @@ def write_dlc(path: Path, n_frames: int = 30) -> None:
 def make_inputs(root: Path) -> dict[str, Path]:
     import torch
 
-    from mabe import progress
-    from mabe.data.io import MabeDataset
-    from mabe.data.synth import synthesize
 
     progress.set_enabled(False)
     data = root / "data"
@@ -199,6 +201,8 @@ def headline(result: dict[str, Any]) -> dict[str, Any]:
     for name, c in result["commands"].items():
         out[f"{name.strip('-')}_wall_s"] = c["median_s"]
         out[f"{name.strip('-')}_cpu_s"] = c["median_cpu_s"]
+        top = list(c["top_import_s"].items())[:4]
+        out[f"{name.strip('-')}_top_imports_s"] = ", ".join(f"{k} {v}" for k, v in top)
     out["commands_importing_torch_or_lightning"] = [
         name for name, c in result["commands"].items() if c["imports"]
     ]
