@@ -38,20 +38,21 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from mabe import progress
+from mabe.data.synth import synthesize
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import corruptions as cz
-from faults import fault_one
+import corruptions as cz  # noqa: E402 - found through the sys.path line above
+from faults import fault_one  # noqa: E402 - found through the sys.path line above
 
 TINY_TRAIN = ["--config", "demo", "--set", "epochs=1", "--set", "lstm_hidden=8", "--set", "max_windows_per_epoch=32", "--no-tune"]
 
 
 def make_fixture(work: Path) -> tuple[Path, Path, Path]:
     """Dataset, a trained tiny run and a valid submission of its test split."""
-    from mabe import progress
-    from mabe.data.synth import synthesize
 
     progress.set_enabled(False)
     data = work / "data"

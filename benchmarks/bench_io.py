@@ -37,6 +37,7 @@ import gc
 import json
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,11 +48,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mabe.data.checks import read_parquet_file, tracking_value_problems
 from mabe.data.dense import body_part_order, tracking_to_dense
-from mabe.data.io import MabeDataset, read_tracking
+from mabe.data.io import MabeDataset, read_pose, read_tracking
 from mabe.data.synth import synthesize
 from mabe.data.validate import validate_dataset
 
@@ -152,16 +154,20 @@ def time_videos(ds: MabeDataset, repeats: int) -> list[dict[str, Any]]:
             path = ds.tracking_path(meta)
             t = interleaved(
                 {
-                    "raw_read": lambda: pq.read_table(path),
-                    "load_pose": lambda: ds.load_pose(meta),
-                    "pandas_path": lambda: pandas_load(path, meta.body_parts, meta.n_mice),
+                    "raw_read": lambda path=path: pq.read_table(path),
+                    "load_pose": lambda meta=meta: ds.load_pose(meta),
+                    "pandas_path": lambda path=path, meta=meta: pandas_load(
+                        path, meta.body_parts, meta.n_mice
+                    ),
                 },
                 repeats,
             )
             pose = ds.load_pose(meta)
-            t_read, checked = median_time(lambda: read_parquet_file(path), repeats)
+            t_read, checked = median_time(lambda path=path: read_parquet_file(path), repeats)
             frame = checked.frame
-            t_check, problems = median_time(lambda: tracking_value_problems(frame), repeats)
+            t_check, problems = median_time(
+                lambda frame=frame: tracking_value_problems(frame), repeats
+            )
             assert not problems, problems
             n_frames = pose.n_frames
             rows.append(
@@ -195,9 +201,7 @@ def time_videos(ds: MabeDataset, repeats: int) -> list[dict[str, Any]]:
 
 def _child_measure(method: str, path: str, body_parts: list[str], n_mice: int) -> dict[str, Any]:
     """In a fresh interpreter: peak RSS growth of one load and what stays after it."""
-    import pyarrow as pa
 
-    from mabe.data.io import read_pose
 
     load = {
         "raw_read": lambda: pq.read_table(path),
@@ -233,7 +237,6 @@ def _child_measure(method: str, path: str, body_parts: list[str], n_mice: int) -
 def peak_memory(path: Path, body_parts: Sequence[str], n_mice: int, repeats: int) -> dict[str, Any]:
     """Peak RSS growth of raw read / ``load_pose`` / pandas + pivot, each load in its own
     fresh process (so no allocator cache from earlier work hides or inflates it), interleaved."""
-    import subprocess
 
     runs: dict[str, list[dict[str, Any]]] = {m: [] for m in ("raw_read", "load_pose", "pandas_pivot")}
     for _ in range(max(1, repeats)):
@@ -343,7 +346,6 @@ def traced_pass(ds: MabeDataset) -> dict[str, Any]:
     """One more pass under :mod:`tracemalloc` (numpy and pandas buffers are traced)
     plus pyarrow's pool: memory still held after each video is dropped (a leak
     indicator that allocator caching cannot blur) and each load's transient peak."""
-    import pyarrow as pa
 
     gc.collect()
     tracemalloc.start()

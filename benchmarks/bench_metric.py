@@ -65,7 +65,7 @@ def build_solution(rng: np.random.Generator) -> pd.DataFrame:
     lab_of_video = rng.choice(N_LABS, size=N_VIDEOS, p=rng.dirichlet(np.full(N_LABS, 2.0)))
     bouts_per_video = rng.multinomial(N_BOUTS, rng.dirichlet(np.full(N_VIDEOS, 3.0)))
     rows = []
-    for video, (lab, n) in enumerate(zip(lab_of_video, bouts_per_video)):
+    for video, (lab, n) in enumerate(zip(lab_of_video, bouts_per_video, strict=True)):
         design = designs[lab]
         triples = video_triples(design)
         chosen = [triples[i] for i in rng.integers(len(triples), size=n)]

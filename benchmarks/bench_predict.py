@@ -49,6 +49,7 @@ import os
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -57,6 +58,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import torch
 
 import mabe.data.submission
@@ -71,6 +73,7 @@ from mabe.decode import decode_video
 from mabe.training.fit import fit
 from mabe.training.samples import all_pairs, video_inputs
 from mabe.training.windows import window_starts
+from mabe.workflows.train import resolve_train_config
 from mabe.workflows.tune import tune_run
 
 DEFAULT_LABS = ("CalMS21_task1", "AdaptableSnail")
@@ -125,7 +128,7 @@ def timed_calls() -> Iterator[dict[str, float]]:
 
         return timed
 
-    for (owner, attr, name), (_, _, fn) in zip(targets, originals):
+    for (owner, attr, name), (_, _, fn) in zip(targets, originals, strict=True):
         setattr(owner, attr, wrap(fn, name))
     try:
         yield totals
@@ -158,7 +161,6 @@ def train_tiny(data: Path, run: Path, config_name: str = "recommended") -> dict[
     decoding tuned on the validation videos (as ``mabe train`` does: an untuned, barely
     trained model may decode to nothing)."""
     if config_name == "recommended":
-        from mabe.workflows.train import resolve_train_config
 
         config = resolve_train_config(data, run, None, TRAIN_OVERRIDES)
     else:
@@ -235,14 +237,18 @@ def time_stages(run: Path, data: Path, repeats: int) -> list[dict[str, Any]]:
         video = ds.load_video(meta)
         pairs = all_pairs(video)
         t_feat, _ = median_time(
-            lambda: mabe.features.build_pair_features(video.pose, video.meta, pairs), repeats, 0
+            lambda video=video, pairs=pairs: mabe.features.build_pair_features(
+                video.pose, video.meta, pairs
+            ),
+            repeats,
+            0,
         )
         feats, grid, pairs = video_inputs(video, config, input_dim)
         length = config.sequence_length
         starts = window_starts(len(grid), length, config.inference_stride)
         with torch.no_grad():
             t_model, _ = median_time(
-                lambda: inference.window_probs(
+                lambda feats=feats, starts=starts, length=length: inference.window_probs(
                     model, list(feats), starts, length, config.batch_size, config.is_seed4
                 ),
                 repeats,
@@ -251,7 +257,7 @@ def time_stages(run: Path, data: Path, repeats: int) -> list[dict[str, Any]]:
         prediction = inference.predict_video(model, config, run_info, video)
         vp = predict.to_video_probs(meta, prediction, getattr(config, "seed4_groups", None))
         t_decode, intervals = median_time(
-            lambda: decode_video(
+            lambda vp=vp: decode_video(
                 vp.probs, vp.pairs, vp.actions, vp.whitelist, params, vp.lab_id, vp.video_id
             ),
             repeats,
@@ -403,7 +409,6 @@ def time_workers(run: Path, data: Path, repeats: int, worker_counts: Sequence[in
     time, CPU time of the command and its workers, frames/s, frames/s per core (frames / wall /
     N), the speed-up over the first N and whether the submissions are byte-identical. Each run
     is what a user gets: start-up, model loading, workers spawned."""
-    import subprocess
 
     ds = MabeDataset(data)
     frames = sum(ds.load_pose(m).n_frames for m in ds.metas("test") if m.behaviors_labeled)
@@ -555,7 +560,6 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if args.json:
         print(json.dumps(result, indent=2))
         return result
-    import pandas as pd
 
     print(pd.DataFrame(result["per_video"]).set_index("video").T.to_string())
     for key, value in result.items():

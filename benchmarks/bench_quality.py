@@ -47,6 +47,7 @@ import argparse
 import json
 import math
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -54,14 +55,25 @@ import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
 from mabe import progress
 from mabe.data.io import MabeDataset
+from mabe.data.synth import synthesize
 from mabe.decode import DecodeParams
 from mabe.decode.tune import decode_videos
 from mabe.metrics import score_report
+from mabe.training.folds import make_folds
+from mabe.training.labels import action_vocabulary
+from mabe.training.split import split_videos
+from mabe.workflows.blend import BlendStats, average_probs, blend_probs
+from mabe.workflows.cv_scores import cross_validate
+from mabe.workflows.ensemble import EnsemblePredictor, EnsembleRecord
+from mabe.workflows.members import MemberSpec, fit_member
+from mabe.workflows.predict import iter_video_probs, load_decode_params, predict_split
+from mabe.workflows.train import resolve_train_config
+from mabe.workflows.tune import tune_run
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # linear_baseline, imported where it is used
 
 ROWS = ("v5", "previous", "trees", "network", "ensemble", "linear")
 SETS = ("calms21", "synth")
@@ -110,8 +122,6 @@ def make_data(name: str, work: Path, sizes: dict, seed: int) -> Path:
         subprocess.run([sys.executable, str(script), str(root), "--test-fraction", "0", "--seed", str(seed)],
                        check=True, capture_output=True)
     else:
-        from mabe.data.synth import synthesize
-
         synthesize(root, n_videos=sizes["synth_videos"], seed=seed, labs=list(SYNTH_LABS),
                    minutes=sizes["synth_minutes"], progress=False)
     return root
@@ -128,13 +138,6 @@ def _has_test(data: Path) -> bool:
 def single_model_row(config_name: str, sets: list[str], data: Path, work: Path, folds, test: bool) -> dict:
     """A single network per fold with its own validation split and decoding tuned there (the old procedure)."""
     from mabe.training.fit import fit
-    from mabe.workflows.predict import (
-        iter_video_probs,
-        load_decode_params,
-        predict_split,
-    )
-    from mabe.workflows.train import resolve_train_config
-    from mabe.workflows.tune import tune_run
 
     dataset = MabeDataset(data)
     metas = {m.video_id: m for m in dataset.metas("train") if m.behaviors_labeled}
@@ -144,8 +147,6 @@ def single_model_row(config_name: str, sets: list[str], data: Path, work: Path, 
         run = work / f"fold{k}"
         config = resolve_train_config(data, run, config_name, sets)
         pool = [v for v in metas if v not in set(fold)]
-        from mabe.training.split import split_videos
-
         train, val = split_videos([metas[v] for v in pool], config.val_fraction, config.split_by, config.seed)
         fit(config, run, split=([m.video_id for m in train], [m.video_id for m in val]), progress_bar=False)
         tune_run(run, data)
@@ -190,8 +191,6 @@ def ensemble_rows(data: Path, work: Path, folds: int, sizes: dict, seed: int, te
 
 def _test_scores(run: Path, dataset: MabeDataset) -> tuple[dict, dict]:
     """Each candidate of an ensemble run on the test split, plus the ensemble's prediction speed."""
-    from mabe.workflows.blend import average_probs, blend_probs
-    from mabe.workflows.ensemble import EnsemblePredictor
 
     candidates = json.loads((run / "candidates.json").read_text())
     predictor = EnsemblePredictor(run)
@@ -218,12 +217,6 @@ def refit_check(ens_run: Path, data: Path, work: Path) -> dict:
     out-of-fold probabilities; the refitted members keep an inner validation
     split of the same size for early stopping.
     """
-    import shutil
-
-    from mabe.training.split import split_videos
-    from mabe.workflows.ensemble import EnsembleRecord
-    from mabe.workflows.members import MemberSpec, fit_member
-    from mabe.workflows.predict import predict_split
 
     dataset = MabeDataset(data)
     record = EnsembleRecord.load(ens_run)
@@ -250,10 +243,6 @@ def refit_check(ens_run: Path, data: Path, work: Path) -> dict:
 def linear_row(data: Path, folds, test: bool) -> dict:
     """Logistic regression on window summaries, decoding tuned on the other folds' out-of-fold output."""
     from linear_baseline import LinearBaseline
-
-    from mabe.training.labels import action_vocabulary
-    from mabe.workflows.blend import BlendStats
-    from mabe.workflows.cv_scores import cross_validate
 
     dataset = MabeDataset(data)
     metas = {m.video_id: m for m in dataset.metas("train") if m.behaviors_labeled}
@@ -293,8 +282,6 @@ def run_set(name: str, rows: list[str], work: Path, folds: int, sizes: dict, see
         ens, fold_ids = ensemble_rows(data, work / f"{name}_ensemble", folds, sizes, seed, test)
         out |= {k: v for k, v in ens.items() if k in rows}
     if fold_ids is None:
-        from mabe.training.folds import make_folds
-
         fold_ids = make_folds([m for m in MabeDataset(data).metas("train") if m.behaviors_labeled], folds, "video", seed)
     for row, config, sets in (("v5", "v5", sizes["v5"]), ("previous", "recommended", PREVIOUS + sizes["net"])):
         if row in rows:

@@ -4,14 +4,17 @@ Writes a tiny synthetic dataset (2 videos x 0.2 min of ``CalMS21_task1``), a
 perfect submission from its test labels and a fake run directory with two
 checkpoints (``torch.save`` of a Lightning-like dict), then runs, in fresh
 interpreters (``python -m mabe ...``), ``--help``, ``validate``, ``info``,
-``score``, ``checkpoints`` and ``synth``, interleaved, ``--repeats`` times,
+``score``, ``checkpoints``, ``synth``, ``import`` (a 30-frame DeepLabCut csv)
+and ``export``, interleaved, ``--repeats`` times,
 and reports each command's median wall time and CPU time (user + system of
 the child: what the command costs on an idle core, robust to other jobs on a
 shared machine), whether it imported torch or
 Lightning (checked through ``sys.modules`` at exit, via a ``sitecustomize``-free
 wrapper), and the bare ``import torch`` / ``import lightning`` times for
-comparison. A command that answers a small input in well under a second
-imports neither.
+comparison, the 1-minute load average before each round, and per command
+the import time (``python -X importtime``, self time summed per top-level
+package) of the packages it spends most on. A command that answers a small
+input in well under a second imports neither torch nor Lightning.
 
 Run with ``python benchmarks/bench_startup.py [--repeats 5] [--json]``.
 """
@@ -28,9 +31,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+
+from mabe import progress
+from mabe.data.io import MabeDataset
+from mabe.data.synth import synthesize
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 HEAVY = ("torch", "lightning")
@@ -72,6 +82,22 @@ def _run(argv: list[str], cwd: Path) -> tuple[float, float, int, list[str]]:
     return wall, cpu, out.returncode, mods
 
 
+def import_costs(argv: list[str], cwd: Path, top: int = 8) -> dict[str, float]:
+    """Seconds of import (self time) per top-level package for one run of a command."""
+    code = WRAPPER.format(heavy=HEAVY)
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code, *argv], cwd=cwd, env=_env(),
+        capture_output=True, text=True, check=False,
+    )
+    totals: Counter[str] = Counter()
+    for line in out.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        _, self_us, _, name = (part.strip() for part in line.replace("import time:", "|").split("|"))
+        totals[name.split(".")[0]] += int(self_us) / 1e6
+    return {name: round(s, 3) for name, s in totals.most_common(top)}
+
+
 def _bare_import(module: str) -> float:
     """CPU seconds of a fresh interpreter importing ``module``."""
     cpu0 = _children_cpu()
@@ -79,12 +105,21 @@ def _bare_import(module: str) -> float:
     return _children_cpu() - cpu0
 
 
+def write_dlc(path: Path, n_frames: int = 30) -> None:
+    """A small two-mouse DeepLabCut csv for ``mabe import``."""
+    from movement.io import load_poses, save_poses
+
+    rng = np.random.default_rng(0)
+    ds = load_poses.from_numpy(
+        rng.uniform(0, 500, (n_frames, 2, 2, 2)), np.ones((n_frames, 2, 2)),
+        ["adult", "juvenile"], ["nose", "tail"],
+    )
+    save_poses.to_dlc_file(ds, path, split_individuals=False)
+
+
 def make_inputs(root: Path) -> dict[str, Path]:
     import torch
 
-    from mabe import progress
-    from mabe.data.io import MabeDataset
-    from mabe.data.synth import synthesize
 
     progress.set_enabled(False)
     data = root / "data"
@@ -93,8 +128,10 @@ def make_inputs(root: Path) -> dict[str, Path]:
     sub = sol.drop(columns=["lab_id", "behaviors_labeled"])
     sub.insert(0, "row_id", range(len(sub)))
     sub.to_csv(root / "submission.csv", index=False)
+    write_dlc(root / "s_DLC.csv")
     run = root / "run"
     (run / "checkpoints").mkdir(parents=True)
+    (run / "config.yaml").write_text("model: tcn_bigru\n")
     for epoch in (1, 2):
         state = {f"model.layer{i}.weight": torch.randn(64, 64) for i in range(8)}
         torch.save(
@@ -102,7 +139,7 @@ def make_inputs(root: Path) -> dict[str, Path]:
              "mabe": {"epoch": epoch, "metric": epoch / 10}},
             run / "checkpoints" / f"epoch={epoch:03d}.ckpt",
         )
-    return {"data": data, "submission": root / "submission.csv", "run": run}
+    return {"data": data, "submission": root / "submission.csv", "run": run, "dlc": root / "s_DLC.csv"}
 
 
 def commands(inputs: dict[str, Path], root: Path, i: int) -> dict[str, list[str]]:
@@ -115,6 +152,9 @@ def commands(inputs: dict[str, Path], root: Path, i: int) -> dict[str, list[str]
         "checkpoints": ["checkpoints", run],
         "synth": ["-q", "synth", "--out", str(root / f"synth{i}"), "--videos", "2", "--minutes", "0.05",
                   "--labs", "CalMS21_task1"],
+        "import": ["-q", "import", str(inputs["dlc"]), "--out", str(root / f"imported{i}"),
+                   "--lab", "mylab", "--fps", "30"],
+        "export": ["-q", "export", "--submission", sub, "--data", data, "--out", str(root / f"export{i}")],
     }
 
 
@@ -126,7 +166,9 @@ def run(repeats: int) -> dict[str, Any]:
         cpus: dict[str, list[float]] = {}
         codes: dict[str, set[int]] = {}
         heavy: dict[str, set[str]] = {}
+        loads: list[float] = []
         for i in range(max(1, repeats) + 1):  # round 0 warms the file cache, not timed
+            loads.append(os.getloadavg()[0])
             for name, argv in commands(inputs, root, i).items():
                 wall, cpu, code, mods = _run(argv, root)
                 if i == 0:
@@ -135,6 +177,7 @@ def run(repeats: int) -> dict[str, Any]:
                 cpus.setdefault(name, []).append(cpu)
                 codes.setdefault(name, set()).add(code)
                 heavy.setdefault(name, set()).update(mods)
+        costs = {name: import_costs(argv, root) for name, argv in commands(inputs, root, 99).items()}
         bare = {f"import_{m}_cpu_s": round(statistics.median(_bare_import(m) for _ in range(2)), 2)
                 for m in ("mabe.cli.app", "torch", "lightning")}
         per_command = {
@@ -144,10 +187,11 @@ def run(repeats: int) -> dict[str, Any]:
                 "all_s": [round(x, 3) for x in t],
                 "exit_codes": sorted(codes[name]),
                 "imports": sorted(heavy[name]),
+                "top_import_s": costs[name],
             }
             for name, t in times.items()
         }
-        return {"repeats": repeats, "commands": per_command, **bare}
+        return {"repeats": repeats, "load_1min_per_round": loads[1:], "commands": per_command, **bare}
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -157,9 +201,12 @@ def headline(result: dict[str, Any]) -> dict[str, Any]:
     for name, c in result["commands"].items():
         out[f"{name.strip('-')}_wall_s"] = c["median_s"]
         out[f"{name.strip('-')}_cpu_s"] = c["median_cpu_s"]
+        top = list(c["top_import_s"].items())[:4]
+        out[f"{name.strip('-')}_top_imports_s"] = ", ".join(f"{k} {v}" for k, v in top)
     out["commands_importing_torch_or_lightning"] = [
         name for name, c in result["commands"].items() if c["imports"]
     ]
+    out["load_1min_median"] = round(statistics.median(result["load_1min_per_round"]), 2)
     out["import_torch_cpu_s"] = result["import_torch_cpu_s"]
     out["import_lightning_cpu_s"] = result["import_lightning_cpu_s"]
     return out
@@ -183,6 +230,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         for name, c in result["commands"].items():
             print(f"{name:12s} wall {c['median_s']:6.3f} s  cpu {c['median_cpu_s']:6.3f} s  "
                   f"exit {c['exit_codes']}  imports {c['imports']}")
+            print(f"{'':12s} import s: " + ", ".join(f"{k} {v}" for k, v in c["top_import_s"].items()))
+        print(f"load average (1 min) per round: {result['load_1min_per_round']}")
         for key in ("import_mabe.cli.app_cpu_s", "import_torch_cpu_s", "import_lightning_cpu_s"):
             print(f"{key:24s} {result[key]} s")
     return result

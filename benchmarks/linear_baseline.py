@@ -33,6 +33,7 @@ from mabe.data.types import Video, VideoMeta
 from mabe.decode import VideoProbs
 from mabe.training.labels import intervals_to_dense, pair_action_mask, pair_intervals
 from mabe.training.samples import all_pairs
+from mabe.workflows.baselines import nose_to_body_cm
 
 WINDOW_S = 0.5
 L2 = 1e-2
@@ -48,7 +49,6 @@ def _centroids(coords: np.ndarray) -> np.ndarray:
 def frame_signals(video: Video) -> tuple[list[tuple[int, int]], np.ndarray]:
     """``pairs`` and ``(P, F, 4)`` per-frame signals: distance, agent speed, target speed, nose-to-body."""
     from mabe.features import interpolate_gaps, normalize_pose
-    from mabe.workflows.baselines import nose_to_body_cm
 
     fps = float(video.meta.fps)
     coords = interpolate_gaps(normalize_pose(video.pose, video.meta), max_gap=max(1, round(fps)))

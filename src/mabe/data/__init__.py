@@ -1,0 +1,1 @@
+"""Reading, checking, simulating and importing datasets in the Kaggle MABe layout."""

@@ -104,18 +104,18 @@ def read_parquet_file(path: str | Path) -> Checked:
 
 
 def is_integer_column(series: pd.Series) -> bool:
-    """True for integer dtypes of any width (not bool, not float)."""
+    """Tell whether a dtype is an integer of any width (not bool, not float)."""
     return pd.api.types.is_integer_dtype(series.dtype) and not series.hasnans
 
 
 def is_number_column(series: pd.Series) -> bool:
-    """True for integer or float dtypes (not bool)."""
+    """Tell whether a dtype is an integer or a float (not bool)."""
     dtype = series.dtype
     return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
 
 
 def is_text_column(series: pd.Series) -> bool:
-    """True for string columns (``str``, object of strings, categorical of strings)."""
+    """Tell whether a column holds strings (``str``, object of strings, categorical of strings)."""
     if isinstance(series.dtype, pd.CategoricalDtype):
         return pd.api.types.is_string_dtype(series.cat.categories)
     return pd.api.types.is_string_dtype(series)

@@ -34,6 +34,7 @@ from mabe.progress import track
 
 __all__ = [
     "MabeDataset",
+    "frame_limit",
     "meta_from_row",
     "read_annotations",
     "read_metadata",
@@ -41,6 +42,23 @@ __all__ = [
     "read_tracking",
     "tracking_to_dense",
 ]
+
+
+def frame_limit(meta: VideoMeta) -> int | None:
+    """Return the first ``video_frame`` too far beyond the metadata's duration to densify.
+
+    Ten times ``video_duration_sec * frames_per_second`` plus 10,000 frames;
+    ``None`` when the duration is unknown.
+
+    Examples
+    --------
+    >>> meta = VideoMeta("train", "LabA", 7, fps=30.0, n_mice=2, body_parts=("nose",),
+    ...                  behaviors_labeled=(), duration_sec=60.0)
+    >>> frame_limit(meta)
+    28000
+    """
+    expected = meta.duration_sec * meta.fps
+    return int(10 * expected + 10_000) if math.isfinite(expected) else None
 
 
 def _frame_or_raise(path: str | Path, checked: Checked) -> pd.DataFrame:
@@ -252,11 +270,11 @@ class MabeDataset:
         return f"MabeDataset({str(self.root)!r})"
 
     def splits(self) -> list[str]:
-        """The splits whose metadata csv exists, in ``("train", "test")`` order."""
+        """Return the splits whose metadata csv exists, in ``("train", "test")`` order."""
         return [s for s in schema.SPLITS if schema.metadata_path(self.root, s).is_file()]
 
     def metadata(self, split: str) -> pd.DataFrame:
-        """The checked metadata table of ``split`` (cached; do not modify it)."""
+        """Return the checked metadata table of ``split`` (cached; do not modify it)."""
         _check_split(split)
         if split not in self._metadata:
             self._metadata[split] = read_metadata(schema.metadata_path(self.root, split), split)
@@ -276,7 +294,7 @@ class MabeDataset:
         return self._metas[split]
 
     def meta(self, split: str, video_id: int) -> VideoMeta:
-        """The metadata of one video; ``DataError`` if ``split`` has no such video."""
+        """Return the metadata of one video; ``DataError`` if ``split`` has no such video."""
         for meta in self.metas(split):
             if meta.video_id == int(video_id):
                 return meta
@@ -305,10 +323,11 @@ class MabeDataset:
         ``video_duration_sec * frames_per_second`` + 10,000) is a
         :class:`DataError`, not an attempt to allocate that many frames.
         """
-        expected = meta.duration_sec * meta.fps
-        limit = int(10 * expected + 10_000) if math.isfinite(expected) else None
         return read_pose(
-            self.tracking_path(meta), body_parts=meta.body_parts, n_mice=meta.n_mice, max_frames=limit
+            self.tracking_path(meta),
+            body_parts=meta.body_parts,
+            n_mice=meta.n_mice,
+            max_frames=frame_limit(meta),
         )
 
     def load_annotations(
@@ -339,7 +358,7 @@ class MabeDataset:
     def solution(
         self, split: str, progress: bool = True, include_boutless: bool = True
     ) -> pd.DataFrame:
-        """The labels of ``split`` in the metric's solution format.
+        """Return the labels of ``split`` in the metric's solution format.
 
         Built from the annotation files and metadata only (tracking is not
         read): one row per annotated bout, then one placeholder row (missing

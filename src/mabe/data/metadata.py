@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import pandas as pd
 
@@ -18,7 +18,8 @@ from mabe.data import schema
 from mabe.data.checks import METADATA_TEXT_COLUMNS, Checked, column_problems
 from mabe.data.types import VideoMeta
 
-Row = Mapping[str, Any] | pd.Series
+Row: TypeAlias = "Mapping[str, Any] | pd.Series[Any]"
+"""A metadata row: a mapping of column name to cell (a dict or a pandas row)."""
 
 
 def _is_empty(value: object) -> bool:
@@ -30,7 +31,7 @@ def _is_empty(value: object) -> bool:
 
 
 def parse_lab_id(value: object) -> str:
-    """A ``lab_id`` cell: non-empty text usable as a directory name.
+    """Parse a ``lab_id`` cell: non-empty text usable as a directory name.
 
     Examples
     --------
@@ -46,7 +47,7 @@ def parse_lab_id(value: object) -> str:
 
 
 def parse_video_id(value: object) -> int:
-    """A ``video_id`` cell: an integer (``12.0`` is accepted, ``12.5`` is not).
+    """Parse a ``video_id`` cell: an integer (``12.0`` is accepted, ``12.5`` is not).
 
     Examples
     --------
@@ -65,7 +66,7 @@ def parse_video_id(value: object) -> int:
 
 
 def parse_number(value: object, required: bool = False) -> float:
-    """A numeric cell: a finite number > 0, or NaN when empty and not ``required``.
+    """Parse a numeric cell: a finite number > 0, or NaN when empty and not ``required``.
 
     Examples
     --------

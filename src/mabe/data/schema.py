@@ -27,25 +27,6 @@ MOUSE_COLUMNS: tuple[str, ...] = tuple(
     f"mouse{m}_{field}" for m in range(1, MAX_MICE + 1) for field in MOUSE_FIELDS
 )
 
-METADATA_COLUMNS: tuple[str, ...] = (
-    "lab_id",
-    "video_id",
-    *MOUSE_COLUMNS,
-    "frames_per_second",
-    "video_duration_sec",
-    "pix_per_cm_approx",
-    "video_width_pix",
-    "video_height_pix",
-    "arena_width_cm",
-    "arena_height_cm",
-    "arena_shape",
-    "arena_type",
-    "body_parts_tracked",
-    "behaviors_labeled",
-    "tracking_method",
-)
-"""The 38 metadata columns of ``train.csv`` / ``test.csv``, in file order."""
-
 METADATA_NUMERIC_COLUMNS: tuple[str, ...] = (
     "frames_per_second",
     "video_duration_sec",
@@ -55,6 +36,20 @@ METADATA_NUMERIC_COLUMNS: tuple[str, ...] = (
     "arena_width_cm",
     "arena_height_cm",
 )
+"""The numeric metadata columns (each a finite number > 0 when given)."""
+
+METADATA_COLUMNS: tuple[str, ...] = (
+    "lab_id",
+    "video_id",
+    *MOUSE_COLUMNS,
+    *METADATA_NUMERIC_COLUMNS,  # they stand together, in this order, in the files
+    "arena_shape",
+    "arena_type",
+    "body_parts_tracked",
+    "behaviors_labeled",
+    "tracking_method",
+)
+"""The 38 metadata columns of ``train.csv`` / ``test.csv``, in file order."""
 
 TRACKING_COLUMNS: tuple[str, ...] = ("video_frame", "mouse_id", "bodypart", "x", "y")
 """Columns of a tracking parquet file (long format, one row per keypoint)."""
@@ -216,7 +211,7 @@ def target_name(agent_id: int, target_id: int) -> str:
 
 
 def parse_behaviors_labeled(text: object) -> list[Triple]:
-    """Parse a ``behaviors_labeled`` cell into ``(agent, target, action)`` triples.
+    r"""Parse a ``behaviors_labeled`` cell into ``(agent, target, action)`` triples.
 
     Accepts the JSON list form ``'["mouse1,mouse2,sniff", ...]'`` and the
     variant whose items wrap each part in single quotes
@@ -231,7 +226,7 @@ def parse_behaviors_labeled(text: object) -> list[Triple]:
     --------
     >>> parse_behaviors_labeled('["mouse1,mouse2,sniff", "mouse1,self,rear"]')
     [('mouse1', 'mouse2', 'sniff'), ('mouse1', 'self', 'rear')]
-    >>> parse_behaviors_labeled('["\\'mouse1\\',\\'mouse2\\',\\'attack\\'"]')
+    >>> parse_behaviors_labeled('["\'mouse1\',\'mouse2\',\'attack\'"]')
     [('mouse1', 'mouse2', 'attack')]
     """
     if text is None or (isinstance(text, float) and text != text):

@@ -59,7 +59,7 @@ def release_arrow_memory() -> None:
 
 @functools.cache
 def _reading_pool() -> pa.MemoryPool | None:
-    """jemalloc where pyarrow has it, else ``None`` (keep the default pool).
+    """Return jemalloc where pyarrow has it, else ``None`` (keep the default pool).
 
     With pyarrow's default mimalloc pool, streaming a file row batch by row
     batch left the process's peak resident memory at ~3.5x the pose array
@@ -177,7 +177,7 @@ def stream_pose(
     n_mice: int | None = None,
     max_frames: int | None = None,
 ) -> Pose | None:
-    """The dense pose of a clean tracking file, or ``None`` if it needs the careful path.
+    """Return the dense pose of a clean tracking file, or ``None`` for the careful path.
 
     Parameters
     ----------

@@ -48,7 +48,7 @@ _SORT_KEYS = ["video_id", "agent_id", "target_id", "start_frame"]
 
 
 def frame_column(df: pd.DataFrame, column: str, what: str) -> np.ndarray:
-    """A frame column as int64, or :class:`InvalidSubmission` if not integral.
+    """Return a frame column as int64, or :class:`InvalidSubmission` if not integral.
 
     Examples
     --------

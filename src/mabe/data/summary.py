@@ -43,7 +43,7 @@ class DatasetSummary:
 
 
 def count_frames(path: Path) -> int:
-    """Number of frames of a tracking file (max ``video_frame`` + 1), from its footer if possible.
+    """Count the frames of a tracking file (max ``video_frame`` + 1), from its footer if possible.
 
     Returns 0 when the file is missing or unreadable (``mabe validate`` reports why).
     """

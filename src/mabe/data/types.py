@@ -93,10 +93,12 @@ class Pose:
 
     @property
     def n_frames(self) -> int:
+        """Frames of the pose array."""
         return int(self.coords.shape[0])
 
     @property
     def n_mice(self) -> int:
+        """Mouse slots of the pose array."""
         return int(self.coords.shape[1])
 
 
@@ -115,4 +117,5 @@ class Video:
 
     @property
     def n_frames(self) -> int:
+        """Frames of the video."""
         return self.pose.n_frames

@@ -5,10 +5,18 @@ Unlike the readers of :mod:`mabe.data.io`, which stop at the first problem,
 missing and broken tracking files, tracking that disagrees with its metadata
 row, bad annotations, annotated behaviours missing from ``behaviors_labeled``,
 and parquet files that no metadata row refers to. It never writes anything.
+
+Each tracking file is read once. A clean file (the common case) goes through
+the fast streaming reader of :func:`mabe.data.stream.stream_pose`, which
+checks every value (finite coordinates, frames >= 0, mouse ids 1..4, named
+body parts, no duplicate keypoint) and only succeeds when there is nothing to
+report; any other file is read by the careful pandas path
+(:func:`mabe.data.checks.check_tracking`), which words each problem.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +25,7 @@ import pandas as pd
 
 from mabe.data import schema
 from mabe.data.checks import check_annotations, check_tracking
+from mabe.data.io import frame_limit
 from mabe.data.metadata import (
     check_metadata,
     listed_mice,
@@ -24,6 +33,7 @@ from mabe.data.metadata import (
     parse_lab_id,
     parse_video_id,
 )
+from mabe.data.stream import stream_pose
 from mabe.data.types import VideoMeta
 from mabe.progress import track
 
@@ -123,14 +133,19 @@ def _validate_video(
         where = f"{csv.name} row {i + 1} (video_id {key[1]})"
         problems.append(Problem(tracking_file, f"tracking file missing for {where}"))
     else:
-        checked = check_tracking(tracking_file)
-        problems += [Problem(tracking_file, message) for message in checked.problems]
-        if checked.frame is not None:
-            tracking = checked.frame
-            n_frames = max(int(tracking["video_frame"].max()) + 1, 0)
-            top = min(max(int(tracking["mouse_id"].max()), 1), schema.MAX_MICE)
-            n_mice = max(listed, top)
-            messages = _tracking_vs_meta(tracking, meta, listed, csv.name)
+        summary = _clean_tracking(tracking_file, meta)
+        if summary is None:  # not clean, or no metadata to bound it: the careful path
+            checked = check_tracking(tracking_file)
+            problems += [Problem(tracking_file, message) for message in checked.problems]
+            if checked.frame is not None:
+                tracking = checked.frame
+                found = pd.unique(tracking["bodypart"].dropna().astype("str"))
+                summary = int(tracking["video_frame"].max()) + 1, int(tracking["mouse_id"].max()), found
+        if summary is not None:
+            last, top, found = summary
+            n_frames = max(last, 0)
+            n_mice = max(listed, min(max(top, 1), schema.MAX_MICE))
+            messages = _tracking_vs_meta(found, top, meta, listed, csv.name)
             problems += [Problem(tracking_file, message) for message in messages]
     if annotation_file.is_file():
         checked = check_annotations(annotation_file, n_frames=n_frames, n_mice=n_mice)
@@ -141,18 +156,31 @@ def _validate_video(
     return problems
 
 
+def _clean_tracking(path: Path, meta: VideoMeta | None) -> tuple[int, int, list[str]] | None:
+    """Frames, highest mouse id and body parts of a clean tracking file, or ``None``.
+
+    ``None`` when the file needs the careful path (anything to report, or an
+    unusual layout) and when there is no metadata to bound its frames.
+    """
+    if meta is None:
+        return None
+    pose = stream_pose(path, body_parts=meta.body_parts, max_frames=frame_limit(meta))
+    if pose is None:
+        return None
+    # the names beyond body_parts_tracked are exactly the unlisted ones in the file
+    return pose.n_frames, pose.n_mice, list(pose.body_parts)
+
+
 def _tracking_vs_meta(
-    tracking: pd.DataFrame, meta: VideoMeta | None, listed: int, csv_name: str
+    found: Iterable[str], top: int, meta: VideoMeta | None, listed: int, csv_name: str
 ) -> list[str]:
     """Body parts not in ``body_parts_tracked``; mouse ids beyond the listed mice."""
     messages = []
     if meta is not None:
-        found = pd.unique(tracking["bodypart"].dropna().astype("str"))
         unlisted = sorted(set(found) - set(meta.body_parts))
         if unlisted:
             names = ", ".join(repr(n) for n in unlisted)
             messages.append(f"body parts not in body_parts_tracked of {csv_name}: {names}")
-    top = int(tracking["mouse_id"].max())
     if listed and top > listed:
         mice = "1 mouse" if listed == 1 else f"{listed} mice"
         messages.append(f"mouse_id {top} in tracking but {csv_name} lists {mice}")

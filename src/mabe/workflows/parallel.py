@@ -6,7 +6,8 @@ small table), so every process holds one video at most and the parent's
 memory does not grow with the split. Results come back in the order of the
 videos given, so the submission is the same as with one process. Workers are
 started with ``spawn`` (a fresh interpreter each: safe whatever threads the
-parent already runs) and use ``cpu_count // workers`` torch threads each.
+parent already runs) and use ``cpu_count // workers`` threads each, for torch
+and for OpenMP (LightGBM), so that together they use the cores once.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from typing import Any
 
 import pandas as pd
 
+from mabe import progress
+from mabe.data.io import MabeDataset
 from mabe.data.types import VideoMeta
 from mabe.errors import MabeError
 from mabe.progress import track
+from mabe.workflows.predict import decode_one, load_decode_params, load_video_predictor
 
 __all__ = ["decode_videos_parallel", "default_threads_per_worker"]
 
@@ -46,11 +50,11 @@ def _init(run_dir: str, data_dir: str, which: str, threads: int) -> None:
 
 def _load(run_dir: str, data_dir: str, which: str, threads: int) -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # Before torch or LightGBM start their OpenMP pools: LightGBM predicts with as many
+    # threads as OpenMP allows (all cores by default), so N workers would each run
+    # on every core and slow one another down instead of sharing the cores.
+    os.environ["OMP_NUM_THREADS"] = str(threads)
     import torch
-
-    from mabe import progress
-    from mabe.data.io import MabeDataset
-    from mabe.workflows.predict import load_decode_params, load_video_predictor
 
     torch.set_num_threads(threads)
     progress.set_enabled(False)
@@ -62,8 +66,6 @@ def _load(run_dir: str, data_dir: str, which: str, threads: int) -> None:
 
 
 def _decode_one(job: tuple[VideoMeta, Sequence[str] | None]) -> tuple[pd.DataFrame, tuple]:
-    from mabe.workflows.predict import decode_one
-
     meta, actions = job
 
     if "error" in _STATE:
@@ -84,7 +86,7 @@ def decode_videos_parallel(
     description: str = "predicting",
     actions: Sequence[str] | None = None,
 ) -> Iterator[tuple[pd.DataFrame, tuple]]:
-    """Decoded intervals of each video, computed by ``workers`` processes, in ``metas`` order.
+    """Decode the intervals of each video, computed by ``workers`` processes, in ``metas`` order.
 
     Parameters
     ----------

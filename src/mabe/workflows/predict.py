@@ -14,6 +14,8 @@ from mabe.data.types import Video, VideoMeta
 from mabe.decode import DecodeParams, VideoProbs, decode_video, seed4_to_pair_probs
 from mabe.errors import MabeError
 from mabe.progress import track
+from mabe.training.run import Run
+from mabe.workflows.ensemble import EnsemblePredictor, is_ensemble_run
 from mabe.workflows.whitelist import (
     check_requested_actions,
     decoding_whitelist,
@@ -28,13 +30,11 @@ DECODE_FILE = "decode.json"
 
 def decode_params_path(run_dir: str | Path) -> Path:
     """Where a run keeps its tuned :class:`~mabe.decode.DecodeParams`."""
-    from mabe.training.run import Run
-
     return Run(run_dir).decode_path
 
 
 def load_decode_params(run_dir: str | Path) -> DecodeParams:
-    """The run's tuned decoding parameters, or the defaults if it was never tuned."""
+    """Return the run's tuned decoding parameters, or the defaults if it was never tuned."""
     path = decode_params_path(run_dir)
     return DecodeParams.load(path) if path.is_file() else DecodeParams()
 
@@ -77,11 +77,20 @@ def load_video_predictor(run_dir: str | Path, which: str = "best") -> Callable[[
     An ensemble run (``RUN/ensemble.json``) gives its blended probabilities
     (``which`` does not apply to it); a single-model run those of its
     ``which`` checkpoint. Used in this process and by ``--workers`` processes.
+    The members and folds of an ensemble share one computation of the pair
+    features of each video (:func:`mabe.features.pairwise.shared_pair_features`).
     """
-    from mabe.workflows.ensemble import EnsemblePredictor, is_ensemble_run
-
     if is_ensemble_run(run_dir):
-        return EnsemblePredictor(run_dir).predict
+        from mabe.features.pairwise import shared_pair_features  # heavy: pulls scipy
+
+        ensemble = EnsemblePredictor(run_dir)
+
+        def predict_ensemble(video: Video) -> VideoProbs:
+            # every fold of every member starts from the same pair features: compute them once
+            with shared_pair_features():
+                return ensemble.predict(video)
+
+        return predict_ensemble
     from mabe.training.inference import load_trained, predict_video
 
     model, config, run_info = load_trained(run_dir, which)
@@ -161,6 +170,7 @@ def predict_split_report(
     params = load_decode_params(run_dir)
     metas = dataset.metas(split)
     if workers > 1:
+        # import cycle: mabe.workflows.parallel imports this module
         from mabe.workflows.parallel import decode_videos_parallel
 
         results = decode_videos_parallel(

@@ -20,7 +20,7 @@ def random_tracking(seed: int) -> tuple[pd.DataFrame, list[str], int]:
     rows = [(f, m, p) for f in range(n_frames) for m in mice for p in parts]
     keep = rng.random(len(rows)) < 0.7
     keep[int(rng.integers(len(rows)))] = True  # never empty
-    rows = [r for r, k in zip(rows, keep) if k]
+    rows = [r for r, k in zip(rows, keep, strict=True) if k]
     order = rng.permutation(len(rows))
     frame = pd.DataFrame([rows[i] for i in order], columns=["video_frame", "mouse_id", "bodypart"])
     frame["x"] = rng.uniform(0, 100, len(frame)).astype(np.float32)

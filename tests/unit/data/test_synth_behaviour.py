@@ -17,7 +17,7 @@ from mabe.data.synth.distributions import Z90
 from mabe.data.synth.motion import simulate_track
 from mabe.data.synth.posture import build_posture
 from mabe.data.synth.recording import draw_setup
-from mabe.data.synth.schedule import annotations, schedule_bouts
+from mabe.data.synth.schedule import annotation_rows, schedule_bouts
 from mabe.data.synth.video import stage_rngs
 
 
@@ -26,7 +26,7 @@ def _schedules(lab, n_videos: int, minutes: float, seed: int = 3):
         rngs = stage_rngs(seed, i)
         setup = draw_setup(lab, i, "train", i + 1, minutes, rngs["setup"])
         bouts = schedule_bouts(setup, rngs["schedule"])
-        yield setup, bouts, annotations(bouts, setup.n_frames, rngs["labels"])
+        yield setup, bouts, annotation_rows(bouts, setup.n_frames, rngs["labels"])
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def test_no_mouse_is_moved_by_two_bouts_at_once(catalog_runs) -> None:
                     windows[m].append((b.start - b.lead, b.stop))
             for spans in windows.values():
                 spans.sort()
-                assert all(s1 >= e0 for (_, e0), (s1, _) in zip(spans, spans[1:]))
+                assert all(s1 >= e0 for (_, e0), (s1, _) in zip(spans, spans[1:], strict=False))
             for _, pair in ann.groupby(["agent_id", "target_id"]):
                 pair = pair.sort_values("start_frame")
                 starts, stops = pair["start_frame"].to_numpy(), pair["stop_frame"].to_numpy()

@@ -31,6 +31,20 @@ def test_ou_noise_is_stationary_and_correlated() -> None:
     assert lag == pytest.approx(math.exp(-1.0), abs=0.1)
 
 
+@pytest.mark.parametrize("n", [1, 7, 4096])
+def test_ou_noise_loop_equals_lfilter(n: int) -> None:
+    # short series are filtered in a loop (no scipy import at start-up); the
+    # numbers must be the very ones lfilter gives, or synthetic data would change
+    from scipy.signal import lfilter
+
+    noise = ou_noise(np.random.default_rng(5), n, sigma=0.3, tau=0.4, dt=1 / 30, shape=(2,))
+    white = np.random.default_rng(5).standard_normal((n, 2))
+    a = math.exp(-1 / 30 / 0.4)
+    b = 0.3 * math.sqrt(1.0 - a * a)
+    white[0] *= 0.3 / b
+    assert np.array_equal(noise, lfilter([b], [1.0, -a], white, axis=0))
+
+
 def test_smooth_window_ramps() -> None:
     w = smooth_window(20, 4)
     assert w[0] < 0.2 and w[-1] < 0.2 and np.all(w[4:16] == 1.0)

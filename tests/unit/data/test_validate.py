@@ -112,3 +112,35 @@ def test_unusable_metadata_is_reported_without_per_video_noise(tiny):
     tiny.write_csv("train", tiny.read_csv("train").drop(columns=["lab_id", "video_id"]))
     problems = validate_dataset(tiny.root, progress=False)
     assert [p.message for p in problems] == ["missing columns 'lab_id', 'video_id'"]
+
+
+def _no_careful_path(monkeypatch) -> None:
+    def refuse(path):
+        raise AssertionError(f"{path}: a clean file should take the streaming reader")
+
+    monkeypatch.setattr("mabe.data.validate.check_tracking", refuse)
+
+
+def test_clean_tracking_is_read_once_by_the_streaming_reader(tiny, monkeypatch):
+    _no_careful_path(monkeypatch)
+    assert validate_dataset(tiny.root, progress=False) == []
+
+
+def test_streaming_reader_still_reports_what_disagrees_with_the_metadata(tiny, monkeypatch):
+    # clean files (no value problem) whose content disagrees with train.csv
+    tracking = pd.read_parquet(tiny.tracking(101))
+    extra = tracking.iloc[[0]].assign(bodypart="tail_tip")
+    tiny.write_parquet(tiny.tracking(101), pd.concat([tracking, extra], ignore_index=True))
+    tracking = pd.read_parquet(tiny.tracking(202))
+    tracking.loc[tracking.index[-1], "mouse_id"] = 4
+    tiny.write_parquet(tiny.tracking(202), tracking)
+    tiny.write_parquet(tiny.annotation(202), tiny.annotation_frame([(1, 2, "attack", 0, 31)]))
+    with monkeypatch.context() as patch:  # the careful path for every file, as before streaming
+        patch.setattr("mabe.data.validate.stream_pose", lambda *args, **kwargs: None)
+        careful = [str(p) for p in validate_dataset(tiny.root, progress=False)]
+    _no_careful_path(monkeypatch)
+    streamed = [str(p) for p in validate_dataset(tiny.root, progress=False)]
+    assert streamed == careful
+    assert any("body parts not in body_parts_tracked of train.csv: 'tail_tip'" in s for s in streamed)
+    assert any("mouse_id 4 in tracking but train.csv lists 3 mice" in s for s in streamed)
+    assert any("stop_frame is past the video's end (30 frames)" in s for s in streamed)

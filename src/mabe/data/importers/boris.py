@@ -44,7 +44,7 @@ def _header_line(lines: list[list[str]], path: Path) -> int:
 
 
 def read_events(path: str | Path) -> pd.DataFrame:
-    """The event table of a BORIS export, with a ``line`` column (1-based file line).
+    """Read the event table of a BORIS export, with a ``line`` column (1-based file line).
 
     Examples
     --------

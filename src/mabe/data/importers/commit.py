@@ -33,7 +33,7 @@ _HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 @contextlib.contextmanager
 def staging_dir(root: Path) -> Iterator[Path]:
-    """A fresh hidden sibling of ``root`` that is removed when the block ends."""
+    """Yield a fresh hidden sibling of ``root`` that is removed when the block ends."""
     root.parent.mkdir(parents=True, exist_ok=True)
     stage = root.parent / f".{root.name}.import-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     stage.mkdir()
@@ -63,7 +63,7 @@ def _signals_held() -> Iterator[None]:
 def appended_csv(
     old: bytes | None, columns: Sequence[str], rows: list[dict[str, object]]
 ) -> str:
-    """Text of a csv: the old bytes unchanged, then ``rows`` in the old header's column order.
+    r"""Text of a csv: the old bytes unchanged, then ``rows`` in the old header's column order.
 
     A new file gets ``columns`` as header. The old file's line ending is kept.
 
@@ -74,8 +74,8 @@ def appended_csv(
 
     Examples
     --------
-    >>> appended_csv(b"a,b\\n1,2\\n", ["b", "a"], [{"a": 3, "b": 4}])
-    'a,b\\n1,2\\n3,4\\n'
+    >>> appended_csv(b"a,b\n1,2\n", ["b", "a"], [{"a": 3, "b": 4}])
+    'a,b\n1,2\n3,4\n'
     """
     if old is None:
         header, ending, prefix = list(columns), "\n", None

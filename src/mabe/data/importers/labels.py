@@ -67,7 +67,7 @@ class LabelTable:
 
 
 def empty_rows() -> pd.DataFrame:
-    """A :attr:`LabelTable.rows` frame without rows."""
+    """Return a :attr:`LabelTable.rows` frame without rows."""
     return pd.DataFrame({c: pd.Series(dtype="object") for c in LABEL_COLUMNS})
 
 
@@ -198,7 +198,7 @@ def resolve(table: LabelTable, infos: Sequence[RecordingInfo]) -> pd.DataFrame:
 def declared_pairs(
     table: LabelTable, resolved: pd.DataFrame, infos: Sequence[RecordingInfo]
 ) -> set[tuple[int, int, int, str]]:
-    """``(recording, agent_id, target_id, action)`` the file annotates (rows and declarations)."""
+    """List the ``(recording, agent_id, target_id, action)`` the file annotates (rows, declarations)."""
     found = {
         (int(r), int(a), int(t), str(act))
         for r, a, t, act in resolved[
@@ -223,7 +223,7 @@ def behaviors_labeled(
     recording: int,
     only: Sequence[str] | None = None,
 ) -> list[schema.Triple]:
-    """The whitelist of one recording: each annotated pair times the file's actions of its kind.
+    """Build one recording's whitelist: each annotated pair times the file's actions of its kind.
 
     An action seen with a self pair (agent == target) is a self action; one
     seen with two mice is a pair action. Each (agent, target) pair annotated in

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from loguru import logger
 
 from mabe.data import schema
 from mabe.errors import DataError, MabeError
@@ -66,6 +67,7 @@ class PoseRecording:
 
     @property
     def n_frames(self) -> int:
+        """Frames in the recording."""
         return int(self.coords.shape[0])
 
 
@@ -119,8 +121,6 @@ def detect_software(path: Path) -> str:
 @contextlib.contextmanager
 def _quiet_movement() -> Iterator[None]:
     """Silence movement's own logging (we report its errors as one line)."""
-    from loguru import logger
-
     logger.disable("movement")
     try:
         with warnings.catch_warnings():

@@ -60,11 +60,12 @@ def fingerprint(path: Path) -> tuple[int, str, str]:
 
 
 def sources_path(root: Path) -> Path:
+    """Return the sources table's path in dataset ``root``."""
     return Path(root) / SOURCES_FILE
 
 
 def read_sources(root: str | Path) -> pd.DataFrame:
-    """The sources table of a dataset; empty (with the columns) when there is none.
+    """Read the sources table of a dataset; empty (with the columns) when there is none.
 
     Raises
     ------
@@ -87,7 +88,7 @@ def read_sources(root: str | Path) -> pd.DataFrame:
 
 
 def source_of(sources: pd.DataFrame, video_id: int) -> dict[str, object] | None:
-    """The parsed source row of one video (``individuals`` list, ints), or ``None``."""
+    """Return the parsed source row of one video (``individuals`` list, ints), or ``None``."""
     hits = sources[sources["video_id"].astype(str) == str(int(video_id))]
     if hits.empty:
         return None

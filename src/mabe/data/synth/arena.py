@@ -94,7 +94,7 @@ class Arena:
         return min(max(x, m_x), self.width - m_x), min(max(y, m_y), self.height - m_y)
 
     def wall_point(self, fraction: float) -> tuple[float, float, float, float]:
-        """A point on the wall and the inward normal there.
+        """Return a point on the wall and the inward normal there.
 
         Parameters
         ----------
@@ -123,7 +123,7 @@ class Arena:
         return 0.0, 2.0 * (w + h) - s, 1.0, 0.0
 
     def nearest_wall(self, x: float, y: float) -> tuple[float, float, float, float]:
-        """The wall point closest to ``(x, y)`` and the inward normal there."""
+        """Return the wall point closest to ``(x, y)`` and the inward normal there."""
         if self.shape == "circle":
             cx, cy = self.centre
             angle = math.atan2(y - cy, x - cx)
@@ -138,14 +138,14 @@ class Arena:
         )[side]
 
     def nearest_corner(self, x: float, y: float) -> tuple[float, float, float, float]:
-        """The corner closest to ``(x, y)`` (a wall point for circles), inward diagonal."""
+        """Return the corner closest to ``(x, y)`` (a wall point for circles), inward diagonal."""
         if self.shape == "circle":
             return self.nearest_wall(x, y)
         corners = [self.corner(i) for i in range(4)]
         return min(corners, key=lambda c: (c[0] - x) ** 2 + (c[1] - y) ** 2)
 
     def corner(self, index: int) -> tuple[float, float, float, float]:
-        """A corner (a wall point for circles) and the inward diagonal there."""
+        """Return a corner (a wall point for circles) and the inward diagonal there."""
         if self.shape == "circle":
             return self.wall_point(index / 4.0 + 0.125)
         xs = (0.0, self.width, self.width, 0.0)
@@ -157,7 +157,7 @@ class Arena:
         return xs[i], ys[i], nx / norm, ny / norm
 
     def random_point(self, rng: np.random.Generator, margin: float) -> tuple[float, float]:
-        """A uniform point at least ``margin`` cm from the walls (where possible)."""
+        """Draw a uniform point at least ``margin`` cm from the walls (where possible)."""
         cx, cy = self.centre
         if self.shape == "circle":
             r = max(0.0, self.radius - margin) * math.sqrt(rng.random())

@@ -43,14 +43,14 @@ class Plan:
     landmark: tuple[float, float, float, float] | None = field(default=None)
 
     def signature_at(self, t: float) -> Signature:
-        """The signature in force at time ``t`` (``chaseattack`` switches halfway)."""
+        """Return the signature in force at time ``t`` (``chaseattack`` switches halfway)."""
         sig = self.sig
         if sig.then and t >= self.t_start + sig.switch * (self.t_stop - self.t_start):
             return signature(sig.then)
         return sig
 
     def anchor_for(self, sig: Signature) -> tuple[float, float]:
-        """The bout's anchor among ``sig``'s (differs from :attr:`anchor` after a switch)."""
+        """Return the bout's anchor among ``sig``'s (differs from :attr:`anchor` after a switch)."""
         return self.anchor if sig is self.sig else _pick_anchor(sig, self.bout)
 
 
@@ -101,7 +101,7 @@ def nose_goal(
 def _landmark(
     plan: Plan, mo: Mouse, arena: Arena, objects: tuple
 ) -> tuple[float, float, float, float]:
-    """The place a self action goes to (chosen once, near the mouse)."""
+    """Choose the place a self action goes to (once, near the mouse)."""
     if plan.landmark is None:
         place = plan.sig.place or plan.sig.family
         if place == "object" and objects:
@@ -124,7 +124,7 @@ def _wants_place(plan: Plan) -> bool:
 
 
 def agent_goal(
-    plan: Plan, sig: Signature, mo: Mouse, other: State, other_len: float, t: float, sim: "Context"
+    plan: Plan, sig: Signature, mo: Mouse, other: State, other_len: float, t: float, sim: Context
 ) -> tuple[float, float, float, float] | None:
     """Goal ``(x, y, heading, vmax)`` of the agent, or ``None`` for steering families."""
     fam = sig.family
@@ -255,6 +255,7 @@ def _partner_step(
         goto(mo, gx, gy, gth, vmax, sim.arena)
     elif mode == "spin":
         goal = agent_goal(plan, sig, mo, agent, alen, t, sim)
+        assert goal is not None, "spin is a goal family, never a steering one"
         goto(mo, *goal, sim.arena)
     elif mode in ("flee", "pushed"):
         away = math.atan2(mo.y - agent[1], mo.x - agent[0])

@@ -42,6 +42,7 @@ class SynthSummary:
 
     @property
     def total_videos(self) -> int:
+        """Videos written, all splits together."""
         return sum(self.videos.values())
 
     def __str__(self) -> str:
@@ -97,7 +98,7 @@ def plan_videos(
 
 
 def _index_key(seed: int, index: int) -> float:
-    """A uniform number fixed by ``(seed, index)`` (ranks videos for the test split)."""
+    """Draw a uniform number fixed by ``(seed, index)`` (ranks videos for the test split)."""
     sequence = np.random.SeedSequence(entropy=seed, spawn_key=(2, index))
     return float(np.random.default_rng(sequence).random())
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.signal import lfilter
+
+_LOOP_STEPS = 4096
+"""Up to this many time steps :func:`ou_noise` filters in a plain loop.
+
+Longer series use ``scipy.signal.lfilter``, which computes the same numbers
+(``y[t] = b * x[t] + a * y[t - 1]``, same operations in the same order) but
+costs ~1 s of start-up to import: a small ``mabe synth`` should not pay it.
+"""
 
 Z90 = 1.2815515655446004
 """The 90th percentile of the standard normal distribution."""
@@ -75,7 +82,16 @@ def ou_noise(
     a = math.exp(-dt / max(tau, 1e-9))
     b = sigma * math.sqrt(1.0 - a * a)
     white[0] *= sigma / max(b, 1e-12)
-    return lfilter([b], [1.0, -a], white, axis=0)
+    if n > _LOOP_STEPS:
+        from scipy.signal import lfilter  # heavy: imported only for long series
+
+        return lfilter([b], [1.0, -a], white, axis=0)
+    out = np.empty_like(white)
+    previous = np.zeros(white.shape[1:])
+    for t in range(n):
+        previous = b * white[t] + a * previous
+        out[t] = previous
+    return out
 
 
 def smooth_window(n: int, ramp: int) -> np.ndarray:
@@ -90,5 +106,5 @@ def smooth_window(n: int, ramp: int) -> np.ndarray:
 
 
 def angle_diff(a: float, b: float) -> float:
-    """``a - b`` wrapped to [-pi, pi)."""
+    """Return ``a - b`` wrapped to [-pi, pi)."""
     return (a - b + math.pi) % (2.0 * math.pi) - math.pi

@@ -51,8 +51,10 @@ def _initial_mice(setup: VideoSetup, rng: np.random.Generator) -> list[Mouse]:
 def _activity(
     plans: list[Plan], n_mice: int, n_steps: int
 ) -> tuple[list[list[int]], list[list[bool]]]:
-    """Per mouse and step: the plan it follows (-1: free), and whether it is being
-    approached by a bout that asks its passive partner to slow down."""
+    """Return, per mouse and step, the plan it follows (-1: free) and whether it slows.
+
+    A mouse slows when it is approached by a bout that asks its passive partner to.
+    """
     active = [[-1] * n_steps for _ in range(n_mice)]
     slowed = [[False] * n_steps for _ in range(n_mice)]
     for j, plan in enumerate(plans):

@@ -60,7 +60,7 @@ class Posture:
     tail: np.ndarray
 
     def frames(self, start: int, stop: int) -> Posture:
-        """The channels of frames ``start:stop`` (views, not copies)."""
+        """Return the channels of frames ``start:stop`` (views, not copies)."""
         return Posture(**{name: getattr(self, name)[start:stop] for name in _CHANNELS})
 
 

@@ -13,6 +13,7 @@ import math
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 
@@ -95,6 +96,7 @@ class VideoSetup:
 
     @property
     def minutes(self) -> float:
+        """Length of the recording in minutes."""
         return self.n_frames / self.fps / 60.0
 
 
@@ -287,7 +289,7 @@ def draw_setup(
     lengths = tuple(float(v) for v in rng.uniform(8.0, 10.0, n_mice))
     template = _lab_mice_template(lab, n_mice)
     mouse_ids = int(rng.integers(0, 50)) * 10
-    mice = tuple({**m, "id": float(int(m["id"]) + mouse_ids)} for m in template)
+    mice = tuple({**m, "id": float(cast(int, m["id"]) + mouse_ids)} for m in template)
     return VideoSetup(
         index=index,
         split=split,
@@ -312,7 +314,7 @@ def draw_setup(
 
 
 def metadata_row(setup: VideoSetup) -> dict[str, object]:
-    """The video's row of ``train.csv`` / ``test.csv``, keyed by the 38 column names.
+    """Return the video's row of ``train.csv`` / ``test.csv``, keyed by the 38 column names.
 
     Mouse columns of absent mice are ``None`` (empty cells in the csv).
     """

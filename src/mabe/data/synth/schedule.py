@@ -91,6 +91,7 @@ class Bout:
 
     @property
     def duration(self) -> int:
+        """Frames of the bout (``stop - start``)."""
         return self.stop - self.start
 
     @property
@@ -289,8 +290,8 @@ def _jitter_boundaries(
     return s, e
 
 
-def annotations(bouts: list[Bout], n_frames: int, rng: np.random.Generator) -> pd.DataFrame:
-    """The annotation rows of the labelled bouts, as an annotator would write them.
+def annotation_rows(bouts: list[Bout], n_frames: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Return the annotation rows of the labelled bouts, as an annotator would write them.
 
     Boundaries get annotator jitter; intervals stay within ``[0, n_frames)``
     (stop exclusive) and never overlap for one (agent, target) pair.

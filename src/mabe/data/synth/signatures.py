@@ -274,7 +274,7 @@ GENERIC_SELF = replace(_STILL, head_amp=0.2, head_freq=2.0)
 
 
 def signature(action: str) -> Signature:
-    """The signature of ``action``; unknown actions get a generic one."""
+    """Return the signature of ``action``; unknown actions get a generic one."""
     if action in SIGNATURES:
         return SIGNATURES[action]
     return GENERIC_SELF if action in schema.SELF_ACTIONS else GENERIC

@@ -23,7 +23,7 @@ from mabe.data.synth.motion import simulate_track
 from mabe.data.synth.nuisance import corrupt, draw_noise, identity_swaps, tracking_gaps
 from mabe.data.synth.posture import Posture, build_posture
 from mabe.data.synth.recording import VideoSetup, draw_setup, metadata_row
-from mabe.data.synth.schedule import annotations, schedule_bouts
+from mabe.data.synth.schedule import annotation_rows, schedule_bouts
 from mabe.data.synth.writer import tracking_table, write_annotations, write_tracking
 
 BLOCK_FRAMES = 4096
@@ -67,7 +67,7 @@ def _contact(x: np.ndarray, y: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 
 def _blocks(setup: VideoSetup, posture: Posture, rng: np.random.Generator) -> Iterator[pa.Table]:
-    """Rendered, corrupted tracking rows, one block of frames at a time."""
+    """Yield rendered, corrupted tracking rows, one block of frames at a time."""
     n, n_mice = posture.x.shape
     noise = draw_noise(setup.body_parts, rng)
     tracked = tracking_gaps(n, n_mice, setup.fps, rng)
@@ -114,7 +114,7 @@ def make_video(
     track = simulate_track(setup, bouts, rngs["motion"])
     posture = build_posture(track, bouts, setup.fps, rngs["posture"])
     del track
-    labels = annotations(bouts, setup.n_frames, rngs["labels"])
+    labels = annotation_rows(bouts, setup.n_frames, rngs["labels"])
     rows = write_tracking(
         schema.tracking_path(root, split, lab.name, video_id),
         _blocks(setup, posture, rngs["tracker"]),

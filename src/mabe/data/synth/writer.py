@@ -111,7 +111,7 @@ def check_out_dir(out: Path) -> None:
 
 @contextmanager
 def staging_dir(out: Path) -> Iterator[Path]:
-    """A temporary sibling of ``out`` that becomes ``out`` when the block succeeds.
+    """Yield a temporary sibling of ``out`` that becomes ``out`` when the block succeeds.
 
     On any exception the temporary directory is removed and ``out`` is left as
     it was; a crash can therefore never leave half a dataset under ``out``.

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import shared_data
 
+from conftest import shared_data
 from mabe.data.importers import boris, frames, intervals, labels
 from mabe.errors import DataError
 
