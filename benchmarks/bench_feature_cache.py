@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from mabe.workflows.recommend import recommended_config
 from mabe.progress import set_enabled
 from mabe.training.datamodule import WindowDataset, window_index
 from mabe.training.prepare import prepare
+from mabe.workflows.recommend import recommended_config
 
 
 def _count_builds() -> dict[str, int]:

@@ -29,6 +29,7 @@ from mabe import __version__
 from mabe.data.io import MabeDataset
 from mabe.data.schema import tracking_path
 from mabe.data.summary import count_frames
+from mabe.data.synth import synthesize
 from mabe.errors import MabeError
 from mabe.fileio import atomic_write_text
 from mabe.platform import kaggle_files, wheelhouse
@@ -117,7 +118,6 @@ def measure_throughput(run: Path, videos: int = 2, minutes: float = 1.0) -> Thro
     """Predict ``videos`` synthetic videos of ``minutes`` each with ``run``; time it (decoding included)."""
     import torch  # heavy: only to report the threads used
 
-    from mabe.data.synth import synthesize  # heavy (scipy)
 
     with tempfile.TemporaryDirectory(prefix="mabe-throughput-") as tmp:
         data = Path(tmp) / "data"

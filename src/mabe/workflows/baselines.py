@@ -42,6 +42,7 @@ from mabe.data.submission import assemble_submission, interval_rows
 from mabe.data.types import Video, VideoMeta
 from mabe.decode.intervals import labels_to_bouts
 from mabe.errors import MabeError
+from mabe.features import anchor_points, interpolate_gaps, normalize_pose, pose_anchors
 from mabe.metrics import ScoreReport, score_report
 from mabe.progress import track
 
@@ -182,8 +183,6 @@ def nose_to_body_cm(video: Video) -> dict[tuple[int, int], np.ndarray]:
     nearest tracked keypoint. Gaps up to a second are interpolated; frames
     still unknown get ``inf``.
     """
-    from mabe.features import anchor_points, interpolate_gaps, normalize_pose, pose_anchors  # heavy: scipy
-
     fps = float(video.meta.fps)
     coords = normalize_pose(video.pose, video.meta)
     coords = interpolate_gaps(coords, max_gap=max(1, int(round(fps))))

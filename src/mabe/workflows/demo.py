@@ -21,6 +21,7 @@ import pandas as pd
 
 from mabe.data.io import MabeDataset
 from mabe.data.submission import write_submission
+from mabe.data.synth import synthesize
 from mabe.errors import MabeError
 from mabe.metrics import ScoreReport, score_report
 from mabe.progress import status
@@ -71,8 +72,6 @@ class DemoResult:
 
 def _demo_data(out: Path, seed: int) -> Path:
     """Synthesize the demo dataset, or reuse one a previous demo wrote with the same settings."""
-    from mabe.data.synth import synthesize  # heavy (scipy): not needed when the data is reused
-
     data = out / "data"
     settings = {"labs": list(DEMO_LABS), "videos": DEMO_VIDEOS, "minutes": DEMO_MINUTES, "seed": seed}
     marker = out / _MARKER

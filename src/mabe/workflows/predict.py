@@ -13,6 +13,7 @@ from mabe.data.submission import assemble_submission
 from mabe.data.types import Video, VideoMeta
 from mabe.decode import DecodeParams, VideoProbs, decode_video, seed4_to_pair_probs
 from mabe.errors import MabeError
+from mabe.features.pairwise import shared_pair_features
 from mabe.progress import track
 from mabe.training.run import Run
 from mabe.workflows.ensemble import EnsemblePredictor, is_ensemble_run
@@ -81,7 +82,6 @@ def load_video_predictor(run_dir: str | Path, which: str = "best") -> Callable[[
     features of each video (:func:`mabe.features.pairwise.shared_pair_features`).
     """
     if is_ensemble_run(run_dir):
-        from mabe.features.pairwise import shared_pair_features  # heavy: pulls scipy
 
         ensemble = EnsemblePredictor(run_dir)
 

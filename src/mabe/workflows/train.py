@@ -12,6 +12,7 @@ from typing import Any
 
 from mabe.config import Config, load_config, parse_override
 from mabe.data.io import MabeDataset
+from mabe.data.synth import synthesize
 from mabe.errors import MabeError
 from mabe.progress import status
 from mabe.training.distributed import is_global_zero
@@ -65,7 +66,6 @@ def ensure_dataset(config: Config) -> None:
     root = Path(config.data_dir)
     if root.exists() and (not root.is_dir() or any(root.iterdir())):
         return
-    from mabe.data.synth import synthesize  # heavy (scipy); only when there is nothing to train on
 
     status(f"{root} is empty: simulating {config.synth_videos} videos (use_kaggle_data is false)")
     synthesize(

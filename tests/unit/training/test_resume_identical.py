@@ -55,7 +55,7 @@ def test_resumed_run_equals_the_uninterrupted_run_and_same_seed_same_run(config,
 
     expected, got = _metrics(whole), _metrics(killed)
     assert len(expected) == len(got) == 3
-    for row_a, row_b in zip(expected, got):
+    for row_a, row_b in zip(expected, got, strict=True):
         assert row_a.keys() == row_b.keys()
         for key in row_a:
             assert row_b[key] == pytest.approx(row_a[key], rel=1e-5, abs=1e-6), key
@@ -66,5 +66,5 @@ def test_resumed_run_equals_the_uninterrupted_run_and_same_seed_same_run(config,
 
     again = tmp_path / "again"
     fit(config, again, progress_bar=False)
-    for row_a, row_c in zip(expected, _metrics(again)):
+    for row_a, row_c in zip(expected, _metrics(again), strict=True):
         assert row_c == pytest.approx(row_a, rel=1e-5, abs=1e-6)

@@ -11,7 +11,6 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from mabe.workflows.recommend import recommended_config
 from mabe.data.io import MabeDataset
 from mabe.errors import MabeError
 from mabe.training.datamodule import WindowDataset, window_index
@@ -20,6 +19,7 @@ from mabe.training.labels import action_vocabulary
 from mabe.training.prepare import labelled_metas, prepare
 from mabe.training.sample_store import SampleStore, VideoLoader, network_cache_dir
 from mabe.training.samples import resolve_input_dim
+from mabe.workflows.recommend import recommended_config
 
 
 class CountingLoader(VideoLoader):
