@@ -21,7 +21,7 @@ and the videos of ``--split``, predicts and decodes every video once untimed
 ensemble without sharing the pair features between its fold models
 (:class:`mabe.workflows.ensemble.EnsemblePredictor` called directly, as
 ``load_video_predictor`` did before
-:func:`mabe.features.pairwise.shared_pair_features`), and reports both.
+:func:`mabe.features.shared_pairs.shared_pair_features`), and reports both.
 
 ``--blend-both`` predicts with a copy of the run whose blend weights are
 0.5 / 0.5 for every action, so both members run even when the cross-fitting

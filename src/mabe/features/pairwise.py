@@ -26,12 +26,12 @@ speeds of thousands of cm/s) and what is still unknown becomes 0; the
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from mabe.data.types import Pose, VideoMeta
+from mabe.features import shared_pairs as shared
 from mabe.features.anchors import anchor_points, pose_anchors
 from mabe.features.missing import interpolate_gaps
 from mabe.features.mouse import OWN_FEATURES, MouseSignals, mouse_signals, nearest_other_distance
@@ -371,42 +371,6 @@ def video_pairs(meta: VideoMeta, n_mice_in_pose: int) -> list[tuple[int, int]]:
     return [(a, t) for a in mice for t in mice]
 
 
-_SHARED: list[tuple[Pose, VideoMeta, tuple[tuple[int, int], ...], np.ndarray]] | None = None
-"""Results kept by :func:`shared_pair_features` (``None``: nothing is kept)."""
-
-
-@contextlib.contextmanager
-def shared_pair_features() -> Iterator[None]:
-    """Compute :func:`build_pair_features` once per (pose, meta, pairs) inside the block.
-
-    An ensemble predicts one video with several models (tree and network
-    members, one per fold) that all start from the same pair features; inside
-    this block they share one computation. The shared arrays are read-only,
-    and are dropped when the outermost block ends.
-
-    Examples
-    --------
-    >>> pose = Pose(np.random.default_rng(0).normal(200, 20, (30, 2, 3, 2)).astype("float32"),
-    ...             ("nose", "neck", "tail_base"))
-    >>> meta = VideoMeta("train", "LabA", 1, fps=30.0, n_mice=2, body_parts=pose.body_parts,
-    ...                  behaviors_labeled=())
-    >>> with shared_pair_features():
-    ...     a = build_pair_features(pose, meta, [(1, 2)])
-    ...     b = build_pair_features(pose, meta, [(1, 2)])
-    >>> a is b, a.flags.writeable
-    (True, False)
-    """
-    global _SHARED
-    outer = _SHARED
-    if outer is None:
-        _SHARED = []
-    try:
-        yield
-    finally:
-        if outer is None:
-            _SHARED = None
-
-
 def build_pair_features(
     pose: Pose, meta: VideoMeta, pairs: Sequence[tuple[int, int]]
 ) -> np.ndarray:
@@ -433,15 +397,11 @@ def build_pair_features(
     ValueError
         If a mouse id has no slot in the pose, or the fps is not positive.
     """
-    if _SHARED is None:
-        return _build_pair_features(pose, meta, pairs)
     key = tuple((int(a), int(t)) for a, t in pairs)
-    for shared_pose, shared_meta, shared_pairs, out in _SHARED:
-        if shared_pose is pose and shared_pairs == key and shared_meta == meta:
-            return out
-    out = _build_pair_features(pose, meta, pairs)
-    out.flags.writeable = False
-    _SHARED.append((pose, meta, key, out))
+    out = shared.lookup(pose, meta, key)
+    if out is None:
+        out = _build_pair_features(pose, meta, pairs)
+        shared.remember(pose, meta, key, out)
     return out
 
 

@@ -13,7 +13,7 @@ from mabe.data.submission import assemble_submission
 from mabe.data.types import Video, VideoMeta
 from mabe.decode import DecodeParams, VideoProbs, decode_video, seed4_to_pair_probs
 from mabe.errors import MabeError
-from mabe.features.pairwise import shared_pair_features
+from mabe.features.shared_pairs import shared_pair_features
 from mabe.progress import track
 from mabe.training.run import Run
 from mabe.workflows.ensemble import EnsemblePredictor, is_ensemble_run
@@ -79,7 +79,7 @@ def load_video_predictor(run_dir: str | Path, which: str = "best") -> Callable[[
     (``which`` does not apply to it); a single-model run those of its
     ``which`` checkpoint. Used in this process and by ``--workers`` processes.
     The members and folds of an ensemble share one computation of the pair
-    features of each video (:func:`mabe.features.pairwise.shared_pair_features`).
+    features of each video (:func:`mabe.features.shared_pairs.shared_pair_features`).
     """
     if is_ensemble_run(run_dir):
 

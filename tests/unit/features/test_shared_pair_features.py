@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from mabe.data.types import Pose, VideoMeta
-from mabe.features import pairwise
-from mabe.features.pairwise import build_pair_features, shared_pair_features
+from mabe.features import pairwise, shared_pairs
+from mabe.features.pairwise import build_pair_features
+from mabe.features.shared_pairs import shared_pair_features
 
 
 def video(seed: int = 0) -> tuple[Pose, VideoMeta]:
@@ -43,7 +44,7 @@ def test_outside_the_block_nothing_is_kept():
     pose, meta = video()
     with shared_pair_features():
         build_pair_features(pose, meta, [(1, 2)])
-    assert pairwise._SHARED is None
+    assert shared_pairs._SHARED is None
     a = build_pair_features(pose, meta, [(1, 2)])
     b = build_pair_features(pose, meta, [(1, 2)])
     assert a is not b and a.flags.writeable
@@ -56,4 +57,4 @@ def test_an_error_inside_the_block_still_drops_what_was_kept():
     with pytest.raises(ValueError), shared_pair_features():
         build_pair_features(pose, meta, [(1, 2)])
         build_pair_features(pose, meta, [(1, 9)])
-    assert pairwise._SHARED is None
+    assert shared_pairs._SHARED is None
