@@ -48,6 +48,7 @@ def test_prior_is_one_whole_video_bout_per_pair(no_test_labels: Path) -> None:
         assert shares and all(0.0 <= v <= 1.0 for v in shares.values())
 
 
+@pytest.mark.slow  # fits the proximity rule per lab over every distance: seconds, so make test only
 def test_proximity_rule_is_fitted_on_train_and_valid(no_test_labels: Path) -> None:
     ds = MabeDataset(no_test_labels)
     rule = fit_proximity(no_test_labels)
@@ -59,6 +60,7 @@ def test_proximity_rule_is_fitted_on_train_and_valid(no_test_labels: Path) -> No
     assert (sub["target_id"] != "self").any()
 
 
+@pytest.mark.slow  # fits the proximity rule per lab over every distance: seconds, so make test only
 def test_scores_on_labelled_split(small_dataset: Path) -> None:
     reports = score_baselines(small_dataset, "test")
     assert set(reports) == {"prior", "proximity"}
