@@ -180,10 +180,10 @@ def test_summary_is_printable(demo) -> None:
 def test_same_seed_same_bytes_other_seed_differs(demo, tmp_path: Path) -> None:
     root, _ = demo
     again = tmp_path / "again"
-    synthesize(again, n_videos=4, seed=3, labs=LABS, minutes=2.0, progress=False)
+    synthesize(again, n_videos=4, seed=3, labs=LABS, minutes=MINUTES, progress=False)
     assert _files(again) == _files(root)
     other = tmp_path / "other"
-    synthesize(other, n_videos=4, seed=4, labs=LABS, minutes=2.0, progress=False)
+    synthesize(other, n_videos=2, seed=4, labs=LABS, minutes=MINUTES, progress=False)
     assert set(_files(other).values()).isdisjoint(_files(root).values())
 
 
