@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from cli_helpers import Result, invoke
 
+import mabe
+from mabe.config import load_config
+from mabe.data.io import MabeDataset
 from mabe.data.schema import parse_behaviors_labeled
+from mabe.decode import DecodeParams
+from mabe.metrics import score_report
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +74,7 @@ def assert_valid_submission(path: Path, data: Path, split: str = "test") -> pd.D
     assert set(sub["video_id"]) <= set(meta.index)
     for video_id, rows in sub.groupby("video_id"):
         allowed = set(parse_behaviors_labeled(meta.loc[video_id, "behaviors_labeled"]))
-        triples = set(zip(rows["agent_id"], rows["target_id"], rows["action"]))
+        triples = set(zip(rows["agent_id"], rows["target_id"], rows["action"], strict=True))
         assert triples <= allowed, f"video {video_id}: not whitelisted {triples - allowed}"
         frames = meta.loc[video_id, "video_duration_sec"] * meta.loc[video_id, "frames_per_second"]
         assert rows["stop_frame"].max() <= round(frames) + 1
@@ -94,8 +102,6 @@ def demo_run(small_dataset, tmp_path_factory):
 
 
 def test_train_writes_a_complete_run(demo_run, small_dataset):
-    from mabe.config import load_config
-
     run, _ = demo_run
     # config.yaml: resolved and reloadable
     config = load_config(run / "config.yaml")
@@ -140,7 +146,6 @@ def test_train_writes_a_complete_run(demo_run, small_dataset):
     assert summary["best_metrics"]["val_accuracy"] == pytest.approx(best_row["val_accuracy"], rel=1e-4)
 
     # decode.json: tuned decoding that loads
-    from mabe.decode import DecodeParams
 
     params = DecodeParams.load(run / "decode.json")
     assert params.thresholds, "decoding was not tuned"
@@ -169,7 +174,6 @@ def test_train_v5_seed4_small_then_predict(run_cli, small_dataset, tmp_path):
         "--set", "conv_channels=[8]", "--set", "sequence_length=32", *TINY,
     )
     assert result.code == 0, result.err
-    from mabe.config import load_config
 
     config = load_config(run / "config.yaml")
     assert (config.model_type, config.label_scheme, config.input_dim, config.num_classes) == (
@@ -199,7 +203,6 @@ def test_train_config_recommended_is_the_single_recommended_network(run_cli, sma
         "--set", "epochs=1", "--set", "save_freq=1", "--set", "conv_channels=[8]", *TINY,
     )
     assert result.code == 0, result.err
-    from mabe.config import load_config
 
     config = load_config(run / "config.yaml")
     assert config.label_scheme == "actions" and config.feature_set == "pair"
@@ -288,17 +291,40 @@ def test_checkpoints_of_missing_run_is_one_line(run_cli, tmp_path):
     assert "nope" in _one_line_error(run_cli("checkpoints", tmp_path / "nope"))
 
 
+def _test_actions(data: Path) -> set[str]:
+    """Actions with at least one bout in the test split's labels."""
+    meta = pd.read_csv(data / "test.csv")
+    actions: set[str] = set()
+    for row in meta.itertuples():
+        path = data / "test_annotation" / row.lab_id / f"{row.video_id}.parquet"
+        if path.is_file():
+            actions |= set(pd.read_parquet(path, columns=["action"])["action"])
+    return actions
+
+
 def test_evaluate_prints_test_split_metrics(run_cli, demo_run, small_dataset):
     run, _ = demo_run
     result = run_cli("evaluate", "--run", run, "--data", small_dataset, "--split", "test")
     assert result.code == 0, result.err
     headline = {row[0]: row[1] for row in _table_rows(result.out, 2)}
+    # the test split has bouts, so no headline value is undefined
     for key in ("accuracy", "macro_f1", "macro_precision", "macro_recall"):
         value = float(headline[key])
-        assert 0.0 <= value <= 1.0 or math.isnan(value), (key, value)
+        assert 0.0 <= value <= 1.0, (key, value)
     assert int(float(headline["n_videos"])) == len(pd.read_csv(small_dataset / "test.csv"))
     summary = json.loads((run / "summary.json").read_text())
-    assert set(summary["class_names"]) <= {row[0] for row in _table_rows(result.out, 4)}
+    per_class = {row[0]: [float(v) for v in row[1:]] for row in _table_rows(result.out, 4) if row[0] != "class"}
+    assert set(summary["class_names"]) <= set(per_class)
+    # a class is NaN only when it is absent from the split's labels (and never predicted):
+    # every action with a test bout has finite f1, precision and recall
+    in_test = _test_actions(small_dataset)
+    assert in_test & set(summary["class_names"]), in_test
+    for name in summary["class_names"]:
+        values = per_class[name]
+        if name in in_test:
+            assert all(0.0 <= v <= 1.0 for v in values), (name, values)
+        else:
+            assert all(math.isnan(v) or 0.0 <= v <= 1.0 for v in values), (name, values)
 
     from mabe.training.fit import evaluate
 
@@ -366,7 +392,6 @@ def test_predict_videos_shorter_than_the_training_window(run_cli, demo_run, data
     _truncate_test_videos(dataset_copy, SHORT)
     result = run_cli("validate", dataset_copy)
     assert result.code == 0, result.err
-    from mabe.config import load_config
 
     assert load_config(run / "config.yaml").sequence_length > SHORT
 
@@ -376,10 +401,14 @@ def test_predict_videos_shorter_than_the_training_window(run_cli, demo_run, data
     sub = assert_valid_submission(out, dataset_copy)
     assert (sub["stop_frame"] <= SHORT).all()
 
-    if len(sub):  # the scorer rejects an empty submission, as Kaggle does
-        result = run_cli("score", "--data", dataset_copy, "--submission", out, "--json")
-        assert result.code == 0, result.err
-        assert 0.0 <= json.loads(result.out)["score"] <= 1.0
+    # every test video keeps a bout and a whole short window to predict on: something is predicted,
+    # and the short submission scores (the scorer, like Kaggle's, rejects an empty one)
+    assert len(sub) > 0 and set(sub["video_id"]) <= set(pd.read_csv(dataset_copy / "test.csv")["video_id"])
+    result = run_cli("score", "--data", dataset_copy, "--submission", out, "--json")
+    assert result.code == 0, result.err
+
+    solution = MabeDataset(dataset_copy).solution("test", progress=False)
+    assert json.loads(result.out)["score"] == pytest.approx(score_report(solution, sub).score, abs=1e-9)
 
 
 def test_predict_with_workers_writes_the_same_submission(run_cli, demo_run, small_dataset, tmp_path):
@@ -400,11 +429,7 @@ def test_predict_with_workers_writes_the_same_submission(run_cli, demo_run, smal
 @pytest.mark.slow
 def test_predict_does_not_import_lightning(demo_run, small_dataset, tmp_path):
     """Inference needs torch and the network, not the training framework."""
-    import os
-    import subprocess
-    import sys
 
-    import mabe
 
     run, _ = demo_run
     argv = ["-q", "predict", "--run", str(run), "--data", str(small_dataset), "--out", str(tmp_path / "sub.csv")]

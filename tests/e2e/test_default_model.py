@@ -1,10 +1,15 @@
-"""The recommended default model on an awkward dataset: train, tune, predict, check the submission.
+"""The recommended default model on an awkward dataset: train, tune, predict, and beat the prior.
 
 The dataset mixes 3-4-mouse videos (AdaptableSnail), 10 fps (JovialSwallow),
 120 fps (LyricalHare) and 4 body parts (GroovyShrew); every body part is
 renamed to ``kp0..kpN`` (so no anchor resolves by name) and every third video
 is cut to a dozen frames. ``mabe train`` without a config must get through
-all of it and ``mabe predict`` must write a valid submission.
+all of it, ``mabe predict`` must write a valid submission, and that submission
+must score clearly above the prior baseline (one whole-video bout of the most
+common action per pair), which needs no pose at all.
+
+Measured on this data (30 one-minute videos, 18 train / 12 test): the network
+scored 0.352 and the default ensemble 0.246 against the prior's 0.061.
 """
 
 from __future__ import annotations
@@ -20,9 +25,18 @@ import pytest
 
 from mabe.data.io import MabeDataset
 from mabe.data.validate import validate_dataset
+from mabe.metrics import check_submission, score_report
+from mabe.workflows.baselines import prior_baseline
+from mabe.workflows.oof import oof_videos
+from mabe.workflows.predict import load_decode_params, predict_split
+from mabe.workflows.train import train_ensemble, train_run
 
 LABS = ["AdaptableSnail", "JovialSwallow", "LyricalHare", "GroovyShrew"]
 SHORT_FRAMES = 12
+N_VIDEOS = 30
+MINUTES = 1.0
+MARGIN = 0.1
+"""How far above the prior baseline's MABe score a trained model must be (measured gaps: 0.19 and 0.29)."""
 QUICK = [
     "epochs=2",
     "max_windows_per_epoch=96",
@@ -32,6 +46,15 @@ QUICK = [
     "early_stopping_patience=0",
 ]
 """Overrides that only shrink the recommended config (its features, windows and decoding stay)."""
+SMALL = [
+    "epochs=8",
+    "max_windows_per_epoch=384",
+    "conv_channels=[32]",
+    "lstm_hidden=32",
+    "batch_size=32",
+    "early_stopping_patience=0",
+]
+"""Still a shrunk config, but one that learns the behaviours of this data (about 30 s of training on one core)."""
 
 pytestmark = pytest.mark.slow
 
@@ -70,7 +93,7 @@ def odd_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from mabe.data.synth import synthesize
 
     root = tmp_path_factory.mktemp("odd")
-    synthesize(root / "plain", n_videos=10, seed=3, labs=LABS, minutes=0.5, test_fraction=0.4, progress=False)
+    synthesize(root / "plain", n_videos=N_VIDEOS, seed=3, labs=LABS, minutes=MINUTES, test_fraction=0.4, progress=False)
     make_odd(root / "plain", root / "data")
     return root / "data"
 
@@ -90,14 +113,10 @@ def test_odd_dataset_is_what_it_claims(odd_dataset: Path) -> None:
 
 
 def test_default_model_trains_and_predicts_on_odd_data(odd_dataset: Path, tmp_path: Path) -> None:
-    from mabe.metrics import check_submission, score_report
     from mabe.training.inference import load_trained, predict_video
-    from mabe.workflows.baselines import prior_baseline
-    from mabe.workflows.predict import load_decode_params, predict_split
-    from mabe.workflows.train import train_run
 
     run = tmp_path / "run"
-    summary = train_run(odd_dataset, run, config_path=None, overrides=QUICK, tune=True).summary
+    summary = train_run(odd_dataset, run, config_path=None, overrides=SMALL, tune=True).summary
     assert summary["model_type"] == "tcn_bigru" and summary["label_scheme"] == "actions"
     headline = ("val_loss", "val_accuracy", "val_macro_f1")  # per-class values are NaN for absent classes
     assert all(math.isfinite(float(summary["best_metrics"][k])) for k in headline)
@@ -122,22 +141,23 @@ def test_default_model_trains_and_predicts_on_odd_data(odd_dataset: Path, tmp_pa
         meta = metas[row.video_id]
         assert (row.agent_id, row.target_id, row.action) in set(meta.behaviors_labeled)
         assert 0 <= row.start_frame < row.stop_frame <= frames[row.video_id]
-    # the long test videos get predictions; the score is a number
+    # the long test videos get predictions, and they are clearly better than the prior's
     long_videos = {v for v, n in frames.items() if n > SHORT_FRAMES and metas[v].behaviors_labeled}
     assert long_videos and long_videos <= set(submission["video_id"])
-    solution = ds.solution("test", progress=False)
-    report = score_report(solution, submission)
-    assert 0.0 <= report.score <= 1.0
-    assert math.isfinite(score_report(solution, prior_baseline(odd_dataset, "test")).score)
+    _assert_beats_the_prior(odd_dataset, submission)
+
+
+def _assert_beats_the_prior(data: Path, submission: pd.DataFrame) -> None:
+    """The submission's MABe score on the test split is ``MARGIN`` above the prior baseline's."""
+    solution = MabeDataset(data).solution("test", progress=False)
+    score = score_report(solution, submission).score
+    prior = score_report(solution, prior_baseline(data, "test")).score
+    assert math.isfinite(prior) and prior > 0, prior
+    assert score >= prior + MARGIN, f"MABe score {score:.3f} vs prior baseline {prior:.3f}"
 
 
 def test_default_ensemble_trains_and_predicts_on_odd_data(odd_dataset: Path, tmp_path: Path) -> None:
     """`mabe train` without --config (trees + network, cross-fitted) on the same awkward data."""
-    from mabe.metrics import check_submission
-    from mabe.workflows.oof import oof_videos
-    from mabe.workflows.predict import predict_split
-    from mabe.workflows.train import train_ensemble
-
     run = tmp_path / "ensemble"
     quick = [*QUICK, "lgbm.n_estimators=10", "lgbm.num_leaves=7"]
     result = train_ensemble(odd_dataset, run, overrides=quick, folds=2)
@@ -152,3 +172,4 @@ def test_default_ensemble_trains_and_predicts_on_odd_data(odd_dataset: Path, tmp
     for row in submission.itertuples():
         assert (row.agent_id, row.target_id, row.action) in set(metas[row.video_id].behaviors_labeled)
         assert 0 <= row.start_frame < row.stop_frame <= ds.load_pose(metas[row.video_id]).n_frames
+    _assert_beats_the_prior(odd_dataset, submission)

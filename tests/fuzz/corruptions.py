@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mabe.cli.app import main
+
 KINDS = ("tracking", "annotation", "csv", "submission")
 
 OPS: dict[str, tuple[str, ...]] = {
@@ -183,7 +185,6 @@ class Outcome:
 
 def invoke(*args: object) -> Outcome:
     """Run ``mabe`` in-process and capture what a user would see."""
-    from mabe.cli.app import main
 
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 import corruptions as cz
+import pandas as pd
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,8 +27,6 @@ FAULT_TRAIN = ["--config", "demo", "--set", "epochs=3", "--set", "save_freq=1", 
 
 def _partial_files(root: Path) -> list[str]:
     """Files under ``root`` that are temporary or do not parse."""
-    import pandas as pd
-    import yaml
 
     bad = [str(p) for p in root.rglob("*.tmp")]
     for p in root.rglob("*"):

@@ -101,6 +101,7 @@ def test_tuning_never_scores_below_its_start(seed):
         assert evaluate_decoding(videos, solution, tuned) >= start - 1e-12
 
 
+@pytest.mark.slow  # random cases against mabe_score: seconds, so make test only
 def test_inner_scorer_equals_mabe_score():
     videos, solution = random_world(5)
     labs = _build_labs(videos, solution, beta=1.0)
@@ -188,6 +189,7 @@ def test_tuning_charges_false_positives_on_videos_without_a_bout():
     assert evaluate_decoding(videos, bouts_only, old, labelled=meta) == pytest.approx(0.5)
 
 
+@pytest.mark.slow  # random cases against mabe_score: seconds, so make test only
 def test_inner_scorer_equals_mabe_score_with_videos_without_a_bout():
     videos, solution = random_world(11, n_videos=8)
     listed = triples()

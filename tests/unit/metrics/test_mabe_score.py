@@ -165,6 +165,7 @@ def run(fn, solution, submission):
         return "invalid"
 
 
+@pytest.mark.slow  # many random cases against the per-frame reference: seconds, so make test only
 def test_matches_per_frame_reference_on_random_cases():
     rng = np.random.default_rng(20250)
     outcomes = defaultdict(int)
@@ -358,6 +359,7 @@ def without_bouts(solution: pd.DataFrame, rng: np.random.Generator, p: float) ->
     return frame(rows)
 
 
+@pytest.mark.slow  # many random cases against the per-frame reference: seconds, so make test only
 def test_boutless_videos_match_the_per_frame_reference_on_random_cases():
     rng = np.random.default_rng(7)
     outcomes = defaultdict(int)
@@ -483,6 +485,7 @@ def lenient(fn):
     return lambda sol, sub: fn(sol, sub, allow_empty=True)
 
 
+@pytest.mark.slow  # many random cases against the per-frame reference: seconds, so make test only
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_hypothesis_matches_the_reference_with_boutless_videos(case):
@@ -509,6 +512,7 @@ def test_hypothesis_every_video_with_a_bout_is_the_competition_metric(case):
         expected if expected == "invalid" else pytest.approx(expected, abs=1e-9))
 
 
+@pytest.mark.slow  # many random cases against the per-frame reference: seconds, so make test only
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_hypothesis_rows_on_boutless_videos_never_raise_the_score(case):

@@ -75,6 +75,7 @@ def test_tcn_bilstm_under_bf16_autocast() -> None:
     assert out.shape == (2, 9, 3) and torch.isfinite(out.float()).all()
 
 
+@pytest.mark.slow  # trains a model: make test only
 @pytest.mark.parametrize(
     ("model_type", "kwargs"),
     [

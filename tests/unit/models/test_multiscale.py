@@ -134,6 +134,7 @@ def test_invalid_sizes_raise() -> None:
         MultiScaleTCNBiGRU(10, 2)(torch.zeros(1, 4, 11))
 
 
+@pytest.mark.slow  # trains a model: make test only
 def test_can_overfit_a_tiny_batch_with_labs() -> None:
     """Two labs, same inputs, opposite labels: only the lab embedding can tell them apart."""
     torch.manual_seed(0)

@@ -56,6 +56,7 @@ def _frame_f1(ds: MabeDataset, predictor, metas) -> tuple[float, float]:
     return 2 * tp / max(2 * tp + fp + fn, 1), 2 * pos / max(pos + total, 1)
 
 
+@pytest.mark.slow  # fits tree models (the module fixture): make test only
 def test_fit_writes_a_model_dir_and_beats_the_prior_on_train(fitted) -> None:
     ds, out, summary, _ = fitted
     assert {p.name for p in out.iterdir()} >= {
@@ -72,6 +73,7 @@ def test_fit_writes_a_model_dir_and_beats_the_prior_on_train(fitted) -> None:
     assert f1 > prior + 0.3 and f1 > 0.7
 
 
+@pytest.mark.slow  # fits tree models (the module fixture): make test only
 def test_predict_video_shape_pairs_and_order(fitted) -> None:
     ds, out, summary, _ = fitted
     predictor = load_trees(out)
@@ -86,6 +88,7 @@ def test_predict_video_shape_pairs_and_order(fitted) -> None:
     assert predictor.predict_video(short).probs.shape == (5, len(pred.pairs), len(pred.actions))
 
 
+@pytest.mark.slow  # fits tree models (the module fixture): make test only
 def test_predict_video_pairs_line_up_with_their_features(fitted, monkeypatch) -> None:
     from mabe.features.tree_features import build_tree_features
     from mabe.training import trees
@@ -103,6 +106,7 @@ def test_predict_video_pairs_line_up_with_their_features(fitted, monkeypatch) ->
         np.testing.assert_array_equal(batched.probs[:, p], expected)
 
 
+@pytest.mark.slow  # fits tree models (the module fixture): make test only
 def test_second_fit_reads_the_cache_and_gives_the_same_model(fitted, tmp_path: Path) -> None:
     ds, out, summary, cache = fitted
     assert summary["cache"]["builds"] == 4 and summary["cache"]["hits"] == 0

@@ -68,6 +68,7 @@ def test_prior_shares_are_labelled_over_whitelisted_frames(no_test_labels: Path)
         assert prior.pooled[action] == pytest.approx(pooled)
 
 
+@pytest.mark.slow  # fits the proximity rule per lab over every distance: seconds, so make test only
 def test_proximity_rule_is_fitted_on_train_and_valid(no_test_labels: Path) -> None:
     ds = MabeDataset(no_test_labels)
     rule = fit_proximity(no_test_labels)
@@ -79,6 +80,7 @@ def test_proximity_rule_is_fitted_on_train_and_valid(no_test_labels: Path) -> No
     assert (sub["target_id"] != "self").any()
 
 
+@pytest.mark.slow  # fits the proximity rule per lab over every distance: seconds, so make test only
 def test_scores_on_labelled_split(small_dataset: Path) -> None:
     reports = score_baselines(small_dataset, "test")
     assert set(reports) == {"prior", "proximity"}
