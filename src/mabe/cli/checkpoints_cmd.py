@@ -17,7 +17,7 @@ def checkpoints(
     found = Run(run).require()
     runs = [found]
     if found.kind == "ensemble":  # its network fold models are runs of their own; tree folds have none
-        runs = [Run(d) for d in sorted(found.path.glob("members/*/fold*")) if (d / "config.yaml").is_file()]
+        runs = [Run(d) for d in sorted(found.path.glob("members/*/fold*")) if Run(d).config_path.is_file()]
     shown = 0
     for one in runs:
         rows = one.checkpoints()

@@ -19,12 +19,13 @@ of one agent live on different (agent, target) keys, so they may co-occur.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from mabe.data.schema import SUBMISSION_COLUMNS, Pair, Triple, mouse_name, target_name
+from mabe.data.submission import interval_rows
 from mabe.decode.params import DecodeParams
 from mabe.features.temporal import centred_window_bounds
 
@@ -223,22 +224,20 @@ def decode_bouts(
 
 
 def bouts_to_frame(
-    bouts: Bouts, pairs: Sequence[Pair], actions: Sequence[str], video_id: Hashable
+    bouts: Bouts, pairs: Sequence[Pair], actions: Sequence[str], video_id: int
 ) -> pd.DataFrame:
     """Bouts as rows ``video_id, agent_id, target_id, action, start_frame, stop_frame``."""
     pair_index, action_index, starts, stops = bouts
     agents = np.array([mouse_name(a) for a, _ in pairs] or [""], dtype=object)
     targets = np.array([target_name(a, t) for a, t in pairs] or [""], dtype=object)
     names = np.array(list(actions) or [""], dtype=object)
-    return pd.DataFrame(
-        {
-            "video_id": [video_id] * len(starts),
-            "agent_id": pd.Series(agents[pair_index], dtype="str"),
-            "target_id": pd.Series(targets[pair_index], dtype="str"),
-            "action": pd.Series(names[action_index], dtype="str"),
-            "start_frame": np.asarray(starts, dtype=np.int64),
-            "stop_frame": np.asarray(stops, dtype=np.int64),
-        }
+    return interval_rows(
+        video_id,
+        [str(a) for a in agents[pair_index]],
+        [str(t) for t in targets[pair_index]],
+        [str(n) for n in names[action_index]],
+        starts,
+        stops,
     )
 
 
@@ -249,7 +248,7 @@ def decode_video(
     whitelist: set[Triple],
     params: DecodeParams,
     lab_id: object,
-    video_id: Hashable,
+    video_id: int,
 ) -> pd.DataFrame:
     """Decode one video's ``(F, P, A)`` probabilities into behaviour intervals.
 

@@ -21,7 +21,7 @@ decoded scores 1, exactly as :func:`mabe.metrics.score_report` says.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,7 +64,7 @@ class VideoProbs:
         The video's ``behaviors_labeled`` triples.
     """
 
-    video_id: Hashable
+    video_id: int
     lab_id: str
     probs: np.ndarray
     pairs: list[Pair]

@@ -33,6 +33,7 @@ from mabe.data.synth import synthesize
 from mabe.errors import MabeError
 from mabe.fileio import atomic_write_text
 from mabe.platform import kaggle_files, wheelhouse
+from mabe.training.run import Run
 from mabe.workflows.predict import predict_split
 
 KAGGLE_HOURS = 9.0
@@ -103,13 +104,14 @@ def copy_run(run: Path, dest: Path) -> list[str]:
     """
     if not run.is_dir():
         raise MabeError(f"{run}: run directory not found")
-    if not ((run / "config.yaml").is_file() or (run / "ensemble.json").is_file()):
+    found = Run(run)
+    if not (found.config_path.is_file() or found.ensemble_path.is_file()):
         raise MabeError(f"{run}: not a mabe run (no config.yaml or ensemble.json)")
-    if not (run / "summary.json").is_file():
+    if not found.summary_path.is_file():
         raise MabeError(f"{run}: the run is not finished (no summary.json); finish it with mabe train --resume")
     shutil.copytree(run, dest, ignore=_keep_checkpoints)
     files = sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file())
-    if (run / "config.yaml").is_file() and not any(f.endswith(".ckpt") for f in files):
+    if found.config_path.is_file() and not any(f.endswith(".ckpt") for f in files):
         raise MabeError(f"{run}: no checkpoint inside the run directory to bundle")
     return files
 
@@ -117,7 +119,6 @@ def copy_run(run: Path, dest: Path) -> list[str]:
 def measure_throughput(run: Path, videos: int = 2, minutes: float = 1.0) -> Throughput:
     """Predict ``videos`` synthetic videos of ``minutes`` each with ``run``; time it (decoding included)."""
     import torch  # heavy: only to report the threads used
-
 
     with tempfile.TemporaryDirectory(prefix="mabe-throughput-") as tmp:
         data = Path(tmp) / "data"

@@ -14,6 +14,7 @@ that is not a mabe run; ``resume=True`` continues an unfinished one.
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 import warnings
 from pathlib import Path
@@ -111,7 +112,7 @@ def _check_run_dir(run: Path, resume: bool) -> str:
 
 
 def _resume_config(run: Path, config: Config, user_keys: set[str] | None) -> Config:
-    stored = load_config(run / "config.yaml")
+    stored = load_config(Run(run).config_path)
     runtime = {k: getattr(config, k) for k in RUNTIME_KEYS if k in config.model_fields_set or getattr(config, k) is not None}
     asked = config.model_fields_set if user_keys is None else user_keys
     differing = [
@@ -194,7 +195,7 @@ def _callbacks(
     from lightning.pytorch.callbacks import EarlyStopping
 
     callbacks: list[Any] = [
-        EpochRecorder(run / "metrics.csv", prepared.class_names, rows),
+        EpochRecorder(Run(run).metrics_path, prepared.class_names, rows),
         RunCheckpoints(ckpt_dir, config.save_freq, index),
         RandomStates(),
     ]
@@ -206,7 +207,7 @@ def _callbacks(
 def _resume_rows(run: Path, last: Path) -> list[dict[str, Any]]:
     """metrics.csv rows up to the epoch of ``last`` (later ones are repeated on resume)."""
     epoch = int(read_checkpoint(last).get("mabe", {}).get("epoch", 0))
-    return [r for r in read_metrics_csv(run / "metrics.csv") if int(r["epoch"]) <= epoch]
+    return [r for r in read_metrics_csv(Run(run).metrics_path) if int(r["epoch"]) <= epoch]
 
 
 def fit(
@@ -273,11 +274,16 @@ def fit(
         progress.status(f"{run} is already finished; nothing to resume")
         return read_summary(run)
     existed = run.exists()
+    cache_existed = Run(run).feature_cache_dir.exists()
     try:
         return _fit(config, Run(run), state, resume, callbacks, progress_bar, user_keys, started, split, cache_dir)
     except BaseException:
-        if _is_rank_zero() and _never_trained(Run(run)):
-            Run(run).discard_untrained()
+        attempt = Run(run)
+        # "new": it failed while preparing (only the feature cache was written)
+        if _is_rank_zero() and (attempt.state() == "new" or _never_trained(attempt)):
+            attempt.discard_untrained()
+            if not cache_existed:  # the run's own feature cache was this attempt's: it goes too
+                shutil.rmtree(attempt.feature_cache_dir, ignore_errors=True)
             if not existed and run.is_dir() and not any(run.iterdir()):
                 run.rmdir()
         raise

@@ -25,9 +25,6 @@ from mabe.workflows.whitelist import (
     seed4_actions,
 )
 
-DECODE_FILE = "decode.json"
-"""Tuned decoding parameters inside a run directory."""
-
 
 def decode_params_path(run_dir: str | Path) -> Path:
     """Where a run keeps its tuned :class:`~mabe.decode.DecodeParams`."""

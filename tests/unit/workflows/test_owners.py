@@ -8,8 +8,7 @@
   submission column, or a hand-numbered ``row_id``, anywhere else is a second
   submission builder.
 
-Modules owned by other people that still break a rule are listed in ``PENDING``
-with their owner; the list may only shrink (a new offender fails the test).
+There are no exceptions: every module follows every rule.
 """
 
 from __future__ import annotations
@@ -32,13 +31,6 @@ RUN_FILE_OWNERS: dict[str, frozenset[str]] = {
     "training/trees.py": frozenset({"summary.json"}),
 }
 
-PENDING_RUN_FILES: dict[str, frozenset[str]] = {
-    # reported to the lead (issue #11): these should ask Run for the path
-    "cli/checkpoints_cmd.py": frozenset({"config.yaml"}),  # cli
-    "platform/bundle.py": frozenset({"config.yaml", "ensemble.json", "summary.json"}),  # platform
-    "training/fit.py": frozenset({"config.yaml", "metrics.csv"}),  # training
-    "workflows/predict.py": frozenset({"decode.json"}),  # perf (DECODE_FILE; Run.decode_path exists)
-}
 
 SUBMISSION_COLUMNS = frozenset({"video_id", "agent_id", "target_id", "action", "start_frame", "stop_frame"})
 
@@ -49,11 +41,6 @@ SUBMISSION_OWNERS = frozenset(
     }
 )
 
-PENDING_SUBMISSION_BUILDERS = frozenset(
-    {
-        "decode/intervals.py",  # bouts_to_frame: could return data.submission.interval_rows(...) (decode)
-    }
-)
 
 
 def run_file_literals(source: str) -> list[tuple[int, str]]:
@@ -123,7 +110,7 @@ def test_the_checks_see_what_they_look_for():
 def test_run_directory_files_are_named_only_by_their_owner():
     found = []
     for module, source in _modules():
-        allowed = RUN_FILE_OWNERS.get(module, frozenset()) | PENDING_RUN_FILES.get(module, frozenset())
+        allowed = RUN_FILE_OWNERS.get(module, frozenset())
         found += [f"{module}:{line}: {name!r}" for line, name in run_file_literals(source) if name not in allowed]
     assert not found, "ask mabe.training.run.Run for the path instead:\n" + "\n".join(found)
 
@@ -132,7 +119,7 @@ def test_workflows_and_plots_spell_no_run_file():
     found = [
         f"{module}:{line}: {name!r}"
         for module, source in _modules()
-        if module.startswith(("workflows/", "plots/")) and module not in PENDING_RUN_FILES
+        if module.startswith(("workflows/", "plots/"))
         for line, name in run_file_literals(source)
     ]
     assert not found, "\n".join(found)
@@ -142,15 +129,12 @@ def test_submissions_are_built_only_by_data_submission():
     found = [
         f"{module}:{line}"
         for module, source in _modules()
-        if module not in SUBMISSION_OWNERS | PENDING_SUBMISSION_BUILDERS
+        if module not in SUBMISSION_OWNERS
         for line in submission_builds(source)
     ]
     assert not found, "build rows with mabe.data.submission.interval_rows / assemble_submission:\n" + "\n".join(found)
 
 
-TERMINAL_PENDING = frozenset(
-    {"workflows/demo.py", "workflows/report.py", "workflows/train.py"}  # `layers` (issue #11) moves their output to the CLI
-)
 
 
 def terminal_uses(source: str) -> list[int]:
@@ -178,7 +162,7 @@ def test_workflows_and_plots_never_talk_to_the_terminal():
     found = [
         f"{module}:{line}"
         for module, source in _modules()
-        if module.startswith(("workflows/", "plots/")) and module not in TERMINAL_PENDING
+        if module.startswith(("workflows/", "plots/"))
         for line in terminal_uses(source)
     ]
     assert not found, "return data (or use mabe.progress.status); only mabe.cli prints:\n" + "\n".join(found)
