@@ -6,14 +6,7 @@ keys added by ``mabe`` have defaults, so a reference file needs none of them.
 Every key is documented on :class:`Config`. The config sized to a dataset
 (``mabe train --config recommended``) is :func:`mabe.workflows.recommend.recommended_config`.
 
-An unknown key or a value of the wrong type raises :class:`~mabe.errors.ConfigError`
-naming the key and where it came from (the file or the ``--set`` option).
-
-Examples
---------
->>> cfg = load_config(None, ["epochs=3", "conv_channels=[8, 16]"])
->>> cfg.epochs, cfg.conv_channels
-(3, [8, 16])
+How errors are reported, with an example: :mod:`mabe.config.loading`.
 """
 
 from mabe.config.loading import (
