@@ -23,7 +23,7 @@ inference window; the stride is the config's default for that length,
 give identical probabilities (``max_abs_diff`` 0). Writes
 ``OUT.json`` and ``OUT.md``. Run with ``python benchmarks/bench_predict_length.py
 --run RUN --data DATA [--lengths 128,256,512,1024] [--split test] [--repeats 3]
-[--out benchmarks/results/2026-11-30-predict-length]``; several ``--run``
+[--out benchmarks/results/2026-11-30-predict-length]`` (a length may be ``L/S`` to set the stride too; ``--repeats 0`` scores only); several ``--run``
 (e.g. two seeds) are measured one after the other into one table.
 """
 
@@ -51,9 +51,12 @@ from mabe.training.windows import window_starts
 from mabe.workflows.predict import decode_one, load_decode_params, to_video_probs
 
 
-def cpu_median(fn: Callable[[], Any], repeats: int) -> float:
-    """Median CPU seconds (this process) of ``fn()`` after one warm-up call."""
-    fn()
+def cpu_median(fn: Callable[[], Any], repeats: int, warmup: bool = True) -> float:
+    """Median CPU seconds (this process) of ``fn()`` after one warm-up call (``nan`` for 0 repeats)."""
+    if repeats <= 0:
+        return float("nan")
+    if warmup:
+        fn()
     times = []
     for _ in range(repeats):
         start = time.process_time()
@@ -62,12 +65,15 @@ def cpu_median(fn: Callable[[], Any], repeats: int) -> float:
     return statistics.median(times)
 
 
-def setting(config: Config, length: int | None) -> Config:
-    """``config`` with ``predict_length`` set (``None``: as trained)."""
-    return config if length is None else config.model_copy(update={"predict_length": length, "predict_stride": None})
+def setting(config: Config, spec: str | None) -> Config:
+    """``config`` with ``predict_length`` (and ``predict_stride``) of ``"L"`` or ``"L/S"`` (``None``: as trained)."""
+    if spec is None:
+        return config
+    length, _, stride = spec.partition("/")
+    return config.model_copy(update={"predict_length": int(length), "predict_stride": int(stride) if stride else None})
 
 
-def measure_run(run: Path, data: Path, lengths: Sequence[int], split: str, repeats: int) -> dict[str, Any]:
+def measure_run(run: Path, data: Path, lengths: Sequence[str], split: str, repeats: int) -> dict[str, Any]:
     """Measure every length on one run; see the module docstring."""
     model, config, info = load_trained(run)
     params = load_decode_params(run)
@@ -101,20 +107,20 @@ def measure_run(run: Path, data: Path, lengths: Sequence[int], split: str, repea
             for v in videos:
                 predict_video(model, cfg, info, v)
 
-        pred_s = cpu_median(whole, repeats)
+        pred_s = cpu_median(whole, repeats, warmup=False)  # the quality pass above warmed it up
         n_windows = sum(
             len(window_starts(len(g), inference_window(cfg, len(g)), cfg.inference_stride)) * len(f) for f, g, _ in inputs
         )
         rows.append(
             {
-                "setting": "today" if length is None else str(length),
+                "setting": "today" if length is None else length,
                 "predict_length": cfg.inference_length,
                 "stride": cfg.inference_stride,
                 "windows": n_windows,
-                "network_cpu_s": round(net_s, 3),
-                "network_frames_per_cpu_s": round(n_frames / net_s, 1),
-                "predict_cpu_s": round(pred_s, 3),
-                "predict_frames_per_cpu_s": round(n_frames / pred_s, 1),
+                "network_cpu_s": round(net_s, 3) if repeats > 0 else None,
+                "network_frames_per_cpu_s": round(n_frames / net_s, 1) if repeats > 0 else None,
+                "predict_cpu_s": round(pred_s, 3) if repeats > 0 else None,
+                "predict_frames_per_cpu_s": round(n_frames / pred_s, 1) if repeats > 0 else None,
                 "score": round(float(report.score), 4),
                 "per_lab": {str(k): round(float(v), 4) for k, v in report.per_lab.items()},
                 "max_abs_diff": diff,
@@ -122,8 +128,9 @@ def measure_run(run: Path, data: Path, lengths: Sequence[int], split: str, repea
         )
     base = rows[0]
     for row in rows:
-        row["network_speedup"] = round(base["network_cpu_s"] / row["network_cpu_s"], 2)
-        row["predict_speedup"] = round(base["predict_cpu_s"] / row["predict_cpu_s"], 2)
+        if repeats > 0:
+            row["network_speedup"] = round(base["network_cpu_s"] / row["network_cpu_s"], 2)
+            row["predict_speedup"] = round(base["predict_cpu_s"] / row["predict_cpu_s"], 2)
         row["score_delta"] = round(row["score"] - base["score"], 4)
     return {
         "run": str(run),
@@ -140,10 +147,13 @@ def measure_run(run: Path, data: Path, lengths: Sequence[int], split: str, repea
 def to_markdown(result: dict[str, Any]) -> str:
     """One table per run."""
     lines = ["# predict_length: network inference speed and quality", ""]
-    lines.append(
+    timing = (
         f"torch threads {result['threads']}, CPU seconds of this process (time.process_time), "
-        f"median of {result['repeats']}, warm. Same trained network per table; decoding parameters of the run."
+        f"median of {result['repeats']}, warm."
+        if result["repeats"] > 0
+        else "Quality only (no timing)."
     )
+    lines.append(f"{timing} Same trained network per table; decoding parameters of the run.")
     for run in result["runs"]:
         lines += ["", f"## {run['run']} ({run['split']}: {run['videos']} videos, {run['frames']} frames, "
                   f"sequence_length {run['sequence_length']}, {run['model_type']})", ""]
@@ -160,14 +170,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", type=Path, action="append", required=True, help="trained run (repeatable)")
     parser.add_argument("--data", type=Path, required=True)
-    parser.add_argument("--lengths", default="128,256,512,1024")
+    parser.add_argument("--lengths", default="128,256,512,1024", help="L or L/S (stride) per setting")
     parser.add_argument("--split", default="test")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3, help="timed repeats; 0: quality only")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/2026-11-30-predict-length"))
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    lengths = [int(x) for x in args.lengths.split(",") if x]
+    lengths = [x.strip() for x in args.lengths.split(",") if x.strip()]
     result = {
         "threads": args.threads,
         "repeats": args.repeats,
