@@ -23,6 +23,7 @@ _NET = [
     "sequence_length=32",
     "batch_size=8",
     "lab_vocabulary=[LabA]",
+    "predict_length=null",  # each test sets it explicitly
 ]
 
 
@@ -55,6 +56,11 @@ def _today(model: torch.nn.Module, config: Config, info: dict, video: Video) -> 
     starts = window_starts(len(grid), length, max(1, length // 2))
     probs = window_probs(bind_context(model, video, config), feats, starts, length, config.batch_size, False)
     return probs[:, grid_positions(video.n_frames, grid)].transpose(1, 0, 2)
+
+
+def test_new_runs_predict_with_longer_windows_than_they_train_on() -> None:
+    config = load_config("actions")
+    assert (config.sequence_length, config.inference_length, config.inference_stride) == (128, 512, 384)
 
 
 def test_unset_key_keeps_the_training_window_and_half_stride() -> None:
