@@ -103,8 +103,17 @@ class Config(BaseModel):
         Group name -> actions, in priority order (later wins). Class 0 is ``Other``.
     window_stride
         Training window starts are this many frames apart; ``None``: ``sequence_length // 2``.
+    predict_length
+        Grid points per window at inference only; ``None``: ``sequence_length``
+        (the training window). Longer windows run each frame through the network
+        fewer times; a video shorter than ``predict_length`` is predicted in one
+        window of its own length (at least ``sequence_length``, zero-padded).
     predict_stride
-        Stride of the overlapping windows at inference; ``None``: ``sequence_length // 2``.
+        Stride of the overlapping windows at inference. ``None``: half a window
+        (``sequence_length // 2`` when ``predict_length`` is unset), or
+        ``predict_length - sequence_length`` when that is larger, so neighbouring
+        windows always share at least one training window (>= the model's
+        context) of points.
     max_windows_per_epoch
         Random subset of training windows drawn afresh each epoch; ``None``: all.
     val_fraction, split_by, seed
@@ -193,6 +202,7 @@ class Config(BaseModel):
         default_factory=lambda: {k: list(v) for k, v in DEFAULT_SEED4_GROUPS.items()}
     )
     window_stride: int | None = Field(None, ge=1)
+    predict_length: int | None = Field(None, ge=1)
     predict_stride: int | None = Field(None, ge=1)
     max_windows_per_epoch: int | None = Field(None, ge=1)
     val_fraction: float = Field(0.2, ge=0, lt=1)
@@ -282,9 +292,25 @@ class Config(BaseModel):
         return self.window_stride or max(1, self.sequence_length // 2)
 
     @property
+    def inference_length(self) -> int:
+        """Grid points per inference window (``predict_length`` or ``sequence_length``)."""
+        return self.predict_length or self.sequence_length
+
+    @property
     def inference_stride(self) -> int:
-        """Stride of overlapping inference windows."""
-        return self.predict_stride or max(1, self.sequence_length // 2)
+        """Stride of overlapping inference windows (see ``predict_stride``).
+
+        Examples
+        --------
+        >>> Config(sequence_length=128).inference_stride
+        64
+        >>> Config(sequence_length=128, predict_length=1024).inference_stride
+        896
+        """
+        if self.predict_stride:
+            return self.predict_stride
+        length = self.inference_length
+        return max(1, length // 2, length - self.sequence_length)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python mapping of every key (what :func:`dump_config` writes)."""

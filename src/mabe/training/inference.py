@@ -164,14 +164,37 @@ def window_probs(
     return (total / count[None, :, None]).astype(np.float32)
 
 
+def inference_window(config: Config, n_points: int) -> int:
+    """Grid points per inference window for a video of ``n_points`` grid points.
+
+    Without ``predict_length`` this is ``sequence_length`` (shorter videos are
+    zero-padded up to it, as in training). With ``predict_length``, a video
+    shorter than it gets one window of its own length instead of padding up
+    to ``predict_length`` (padding would only cost time), but never shorter
+    than ``sequence_length``.
+
+    Examples
+    --------
+    >>> cfg = Config(sequence_length=128, predict_length=1024)
+    >>> inference_window(cfg, 5000), inference_window(cfg, 300), inference_window(cfg, 50)
+    (1024, 300, 128)
+    >>> inference_window(Config(sequence_length=128), 50)
+    128
+    """
+    if config.predict_length is None:
+        return config.sequence_length
+    return min(config.predict_length, max(int(n_points), config.sequence_length))
+
+
 def predict_video(
     model: nn.Module, config: Config, run_info: dict[str, Any], video: Video, batch_size: int | None = None
 ) -> Prediction:
     """Per-frame probabilities over a whole video of any length.
 
-    Windows of ``sequence_length`` grid points overlap by ``predict_stride``
-    and their probabilities are averaged; a video shorter than a window is
-    padded. Grid predictions are mapped back to every original frame.
+    Windows of :func:`inference_window` grid points start every
+    ``config.inference_stride`` points and their probabilities are averaged;
+    a video shorter than a window is padded. Grid predictions are mapped back
+    to every original frame.
     """
     seed4 = config.is_seed4
     classes = list(run_info["class_names"])
@@ -181,7 +204,7 @@ def predict_video(
     if n_frames == 0 or len(grid) == 0:
         shape = (0, len(classes)) if seed4 else (0, len(pairs), len(classes))
         return Prediction(np.zeros(shape, np.float32), classes, pairs, config.label_scheme or "")
-    length = config.sequence_length
+    length = inference_window(config, len(grid))
     starts = window_starts(len(grid), length, config.inference_stride)
     back = grid_positions(n_frames, grid)
     bs = batch_size or config.batch_size
