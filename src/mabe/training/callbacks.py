@@ -44,13 +44,18 @@ BASE_COLUMNS: tuple[str, ...] = (
     "val_macro_f1",
     "val_macro_precision",
     "val_macro_recall",
+    "val_ap",
     "lr",
 )
 
 
 def metric_columns(class_names: list[str]) -> list[str]:
-    """Columns of ``metrics.csv``: :data:`BASE_COLUMNS` then ``val_{f1,precision,recall}/<class>``."""
-    per_class = [f"val_{kind}/{name}" for name in class_names for kind in ("f1", "precision", "recall")]
+    """Columns of ``metrics.csv``: :data:`BASE_COLUMNS` then ``val_{f1,precision,recall,ap}/<class>``.
+
+    ``val_ap`` (macro average precision, the monitor) and ``val_ap/<class>`` were added on
+    2026-11-30: rows of older runs leave them empty, and such runs still resume.
+    """
+    per_class = [f"val_{kind}/{name}" for name in class_names for kind in ("f1", "precision", "recall", "ap")]
     return [*BASE_COLUMNS, *per_class, "epoch_time_sec"]
 
 
@@ -117,7 +122,7 @@ class EpochRecorder(Callback):
 
     @staticmethod
     def _line(row: dict[str, Any], max_epochs: int | None) -> str:
-        keys = ("train_loss", "val_loss", "val_macro_f1", "val_accuracy")
+        keys = ("train_loss", "val_loss", "val_macro_f1", "val_ap", "val_accuracy")
         parts = [f"epoch {row['epoch']}/{max_epochs}"]
         parts += [f"{k} {_fmt(float(row.get(k, float('nan'))))}" for k in keys]
         parts += [f"lr {float(row['lr']):.2e}", f"{row['epoch_time_sec']:.1f}s"]
@@ -139,7 +144,7 @@ class RunCheckpoints(Callback):
 
     Files are written to a temporary name and moved into place with
     ``os.replace``, so a killed run never leaves a truncated checkpoint.
-    ``best`` is the highest validation macro-F1 (:data:`~mabe.training.module.MONITOR`).
+    ``best`` is the highest validation macro average precision (:data:`~mabe.training.module.MONITOR`).
     """
 
     def __init__(self, directory: Path, save_freq: int, index: CheckpointIndex | None = None) -> None:
@@ -159,7 +164,7 @@ class RunCheckpoints(Callback):
         if improved:
             self.best_score, self.best_epoch = score, epoch
         if isinstance(pl_module, BehaviourModule):
-            pl_module.ckpt_info = {"epoch": epoch, "metric": score, "monitor": "val_macro_f1"}
+            pl_module.ckpt_info = {"epoch": epoch, "metric": score, "monitor": MONITOR}
         self._epoch, self._score = epoch, score
         if epoch % self.save_freq == 0:
             self.save(trainer, f"epoch={epoch:03d}.ckpt")
