@@ -2,10 +2,14 @@
 
 A network run keeps ``best.ckpt``: the epoch with the best monitored
 validation score, which also drives early stopping and the plateau scheduler.
-Until 2026-11-30 that score was ``val_score`` (macro-F1 at the fixed 0.5
-threshold, NaN read as 0); it is now ``val_ap`` (macro average precision over
-the classes with a positive validation frame), which does not depend on a
-threshold, like the decoding that tunes one per action afterwards.
+That score is ``val_score`` (macro-F1 at the fixed 0.5 threshold, NaN read
+as 0). The candidate was ``val_ap`` (macro average precision over the classes
+with a positive validation frame, logged in every run's ``metrics.csv``), which
+does not depend on a threshold, like the decoding that tunes one per action
+afterwards. Measured on 2026-11-30 (``results/2026-11-30-monitor.md``) it was
+not better, so the monitor stayed ``val_score``; the sources that monitor
+``val_ap`` are commit 5f258c5 of branch ``monitor``
+(``git worktree add /tmp/ap 5f258c5``, then ``--after-src /tmp/ap/src``).
 
 For every (variant, seed) this script runs, in a child process with the
 variant's sources first on ``PYTHONPATH``::
@@ -18,7 +22,7 @@ variant's sources first on ``PYTHONPATH``::
 came from, its validation macro-F1 / macro AP (from ``metrics.csv``; the
 ``before`` runs do not log AP), and the test-split MABe score. Variants are
 ``before`` (``--before-src``, e.g. main's ``src``) and ``after`` (``--after-src``,
-this tree's ``src``). A run directory that already holds ``summary.json`` is
+the sources with the candidate monitor). A run directory that already holds ``summary.json`` is
 reused, not retrained.
 
 Run with ``OMP_NUM_THREADS=1 python benchmarks/bench_monitor.py --data D --work W
@@ -116,7 +120,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, required=True, help="folder for the run directories")
     parser.add_argument("--name", default="synth", help="data set label in the table")
     parser.add_argument("--before-src", type=Path, required=True, help="sources with the old monitor (main's src)")
-    parser.add_argument("--after-src", type=Path, default=HERE / "src")
+    parser.add_argument("--after-src", type=Path, default=HERE / "src", help="sources with the candidate monitor")
     parser.add_argument("--seeds", default="0")
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--set", action="append", default=[], help="extra config override (repeatable)")

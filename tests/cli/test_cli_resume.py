@@ -101,7 +101,7 @@ def test_resume_after_kill_9(run_cli, small_dataset, tmp_path):
     assert metrics["epoch"].tolist() == list(range(1, EPOCHS + 1)), "every epoch exactly once"
     assert metrics["train_loss"].notna().all()
     assert 1 <= summary["best_epoch"] <= EPOCHS
-    assert summary["best_epoch"] == int(metrics.loc[metrics["val_ap"].idxmax(), "epoch"])
+    assert summary["best_epoch"] == int(metrics.loc[metrics["val_macro_f1"].idxmax(), "epoch"])
 
     ckpts = run / "checkpoints"
     expected = {"best.ckpt", "last.ckpt", "index.json", *(f"epoch={e:03d}.ckpt" for e in range(1, EPOCHS + 1))}

@@ -52,7 +52,7 @@ BASE_COLUMNS: tuple[str, ...] = (
 def metric_columns(class_names: list[str]) -> list[str]:
     """Columns of ``metrics.csv``: :data:`BASE_COLUMNS` then ``val_{f1,precision,recall,ap}/<class>``.
 
-    ``val_ap`` (macro average precision, the monitor) and ``val_ap/<class>`` were added on
+    ``val_ap`` (macro average precision, threshold-free) and ``val_ap/<class>`` were added on
     2026-11-30: rows of older runs leave them empty, and such runs still resume.
     """
     per_class = [f"val_{kind}/{name}" for name in class_names for kind in ("f1", "precision", "recall", "ap")]
@@ -144,7 +144,7 @@ class RunCheckpoints(Callback):
 
     Files are written to a temporary name and moved into place with
     ``os.replace``, so a killed run never leaves a truncated checkpoint.
-    ``best`` is the highest validation macro average precision (:data:`~mabe.training.module.MONITOR`).
+    ``best`` is the highest validation macro-F1 (:data:`~mabe.training.module.MONITOR`).
     """
 
     def __init__(self, directory: Path, save_freq: int, index: CheckpointIndex | None = None) -> None:
@@ -164,7 +164,7 @@ class RunCheckpoints(Callback):
         if improved:
             self.best_score, self.best_epoch = score, epoch
         if isinstance(pl_module, BehaviourModule):
-            pl_module.ckpt_info = {"epoch": epoch, "metric": score, "monitor": MONITOR}
+            pl_module.ckpt_info = {"epoch": epoch, "metric": score, "monitor": "val_macro_f1"}
         self._epoch, self._score = epoch, score
         if epoch % self.save_freq == 0:
             self.save(trainer, f"epoch={epoch:03d}.ckpt")

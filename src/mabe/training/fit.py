@@ -448,7 +448,7 @@ def evaluate(run_dir: str | Path, data_dir: str | Path, split: str = "test", whi
 def list_checkpoints(run_dir: str | Path) -> list[dict[str, Any]]:
     """``[{name, epoch, metric, size_bytes}]`` of a run's checkpoints, by epoch then name.
 
-    ``metric`` is the monitored validation score (macro average precision) of the epoch the checkpoint was written.
+    ``metric`` is the validation macro-F1 of the epoch the checkpoint was written.
     (:meth:`mabe.training.run.Run.checkpoints`, which needs neither torch nor lightning.)
     """
     return Run(run_dir).require().checkpoints()

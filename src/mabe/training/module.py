@@ -18,15 +18,15 @@ from mabe.models.blocks import call_with_context
 from mabe.training.datamodule import IGNORE_INDEX
 from mabe.training.network import build_network, model_kwargs  # noqa: F401 - re-exported
 
-MONITOR = "val_ap"
-"""Logged validation macro average precision (threshold-free; mean over the classes with a
-positive frame, NaN read as 0); drives the scheduler, early stopping and ``best.ckpt`` (higher
-is better). Decoding tunes a threshold per action afterwards, so the ranking of frames is what
-the kept model must get right: macro-F1 at the fixed ``threshold`` (``val_score``, still logged)
-stays 0 while every probability is below it, and picked epoch 1 on small data."""
+MONITOR = "val_score"
+"""Logged validation macro-F1 at ``config.threshold`` with NaN (nothing to score) read as 0; drives
+the scheduler, early stopping and ``best.ckpt``."""
 
-SCORE = "val_score"
-"""Logged validation macro-F1 at ``config.threshold`` with NaN read as 0 (the monitor until 2026-11-30)."""
+RANKING = "val_ap"
+"""Logged validation macro average precision: threshold-free (decoding tunes a threshold per action
+afterwards), mean over the classes with a positive frame, NaN read as 0. Measured as the monitor on
+2026-11-30 (``benchmarks/results/2026-11-30-monitor.md``): not better than :data:`MONITOR` on test
+scores, so it is logged only."""
 
 
 def flatten_metrics(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
@@ -205,8 +205,8 @@ class BehaviourModule(L.LightningModule):
         score = self.val_metrics.get("macro_f1", float("nan"))
         ap = self.val_metrics["ap"]
         logged = {f"val_{k}": v for k, v in self.val_metrics.items() if "/" not in k and k not in ("macro_f1", "ap")}
-        logged |= {"val_loss": self.val_loss_epoch, SCORE: 0.0 if math.isnan(score) else score}
-        logged |= {MONITOR: 0.0 if math.isnan(ap) else ap}
+        logged |= {"val_loss": self.val_loss_epoch, MONITOR: 0.0 if math.isnan(score) else score}
+        logged |= {RANKING: 0.0 if math.isnan(ap) else ap}
         # every rank holds the same synced values; sync_dist only marks them as such for Lightning
         self.log_dict(logged, prog_bar=False, sync_dist=True)
         self.log("val_macro_f1", score, prog_bar=True, sync_dist=True)

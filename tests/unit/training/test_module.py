@@ -14,7 +14,7 @@ from mabe.errors import ConfigError
 from mabe.metrics.frame import frame_metrics, multilabel_frame_metrics
 from mabe.models import count_parameters
 from mabe.training.fit import resolve_precision
-from mabe.training.module import MONITOR, BehaviourModule, build_network, flatten_metrics, model_kwargs
+from mabe.training.module import MONITOR, RANKING, BehaviourModule, build_network, flatten_metrics, model_kwargs
 
 
 def test_model_kwargs_pass_sizes_the_model_accepts() -> None:
@@ -110,7 +110,7 @@ def test_validation_counts_on_the_device_match_the_array_metrics(seed4: bool) ->
 
 @pytest.mark.parametrize("seed4", [True, False])
 def test_monitor_is_threshold_free_and_skips_absent_actions(seed4: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Probabilities all below 0.5 but ranked right: the monitor (val_ap) is 1 where val_score is 0.
+    """Probabilities all below 0.5 but ranked right: val_ap is 1 where val_score (the monitor) is 0.
 
     The last class has no positive frame in validation and does not count (it would be 0 or NaN).
     """
@@ -137,7 +137,8 @@ def test_monitor_is_threshold_free_and_skips_absent_actions(seed4: bool, monkeyp
         module.validation_step(batch, 0)
     module.on_validation_epoch_end()
     # seed4: argmax says "a" everywhere (F1 2/3 for a, 0 for b); actions: nothing reaches 0.5
-    assert logged["val_score"] == pytest.approx(1 / 3 if seed4 else 0.0) and logged[MONITOR] == 1.0
+    assert MONITOR == "val_score" and RANKING == "val_ap"
+    assert logged[MONITOR] == pytest.approx(1 / 3 if seed4 else 0.0) and logged[RANKING] == 1.0
     assert math.isnan(module.val_metrics["ap/c"]) and module.val_metrics["ap/b"] == 1.0
     if seed4:
         assert module.val_metrics["ap/a"] == 1.0  # softmax of class 0 is lower on the class-1 frames
