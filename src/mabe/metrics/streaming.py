@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
+from torchmetrics import Metric
 from torchmetrics.classification import MulticlassStatScores, MultilabelStatScores
 
 from mabe.metrics.frame import MetricDict, metrics_from_counts
@@ -130,3 +131,82 @@ class FrameMetricAccumulator(torch.nn.Module):
     def reset(self) -> None:
         """Forget every count."""
         self.stats.reset()
+
+
+class BinnedAveragePrecision(Metric):
+    """Per-class average precision of scores, from fixed-width score bins (threshold-free, DDP-exact).
+
+    Every labelled entry adds one to the histogram of its class, score bin
+    (``bins`` equal bins of ``[0, 1]``) and truth, so memory is ``classes x bins x 2``
+    counts whatever the number of frames, and processes sync by summing them
+    (the same numbers as one process seeing every entry). Average precision
+    is then exact for the thresholds ``0, 1/bins, ..., 1`` (``p >= k / bins``
+    predicted): each positive is credited with the precision of the threshold
+    at its bin; entries sharing a bin are tied.
+
+    Parameters
+    ----------
+    num_classes
+        Number of classes (columns of the scores).
+    bins
+        Score bins (``bins + 1`` thresholds); 100 gives the 101 thresholds
+        ``0.00, 0.01, ..., 1.00``.
+
+    Examples
+    --------
+    >>> ap = BinnedAveragePrecision(2)
+    >>> ap.update(torch.tensor([[0.30, 0.9], [0.10, 0.8], [0.05, 0.1]]), torch.tensor([[1, 1], [0, 0], [0, 0]]))
+    >>> ap.compute().tolist()  # class 0: all below 0.5 but ranked right
+    [1.0, 1.0]
+    >>> ap.update(torch.tensor([[0.2, 0.5]]), torch.tensor([[1, 0]]), torch.tensor([[True, False]]))
+    >>> [round(v, 4) for v in ap.compute().tolist()]
+    [1.0, 1.0]
+    """
+
+    full_state_update = False
+    hist: torch.Tensor
+
+    def __init__(self, num_classes: int, bins: int = 100) -> None:
+        super().__init__()
+        if num_classes < 1 or bins < 1:
+            raise ValueError(f"num_classes ({num_classes}) and bins ({bins}) must be positive")
+        self.num_classes, self.bins = int(num_classes), int(bins)
+        self.add_state("hist", default=torch.zeros(self.num_classes, self.bins, 2, dtype=torch.long), dist_reduce_fx="sum")
+
+    def update(self, scores: torch.Tensor, target: torch.Tensor, mask: torch.Tensor | None = None) -> None:
+        """Count ``(N, C)`` scores in ``[0, 1]`` with truth in {0, 1}; entries where ``mask`` is False are skipped."""
+        c = self.num_classes
+        if scores.ndim != 2 or scores.shape[1] != c or target.shape != scores.shape:
+            raise ValueError(f"scores {tuple(scores.shape)} and target {tuple(target.shape)} must share one (N, {c}) shape")
+        if mask is not None and mask.shape != scores.shape:
+            raise ValueError(f"mask {tuple(mask.shape)} must have the scores' shape {tuple(scores.shape)}")
+        bin_index = (scores.float() * self.bins).floor().long().clamp_(0, self.bins - 1)
+        column = torch.arange(c, device=scores.device).expand_as(bin_index)
+        flat = (column * self.bins + bin_index) * 2 + (target > 0).long()
+        if mask is not None:
+            flat = flat[mask.bool()]
+        self.hist += torch.bincount(flat.reshape(-1), minlength=c * self.bins * 2).reshape(c, self.bins, 2)
+
+    def compute(self) -> torch.Tensor:
+        """Average precision per class (float64); NaN for a class without a positive entry."""
+        # counts at or above each threshold, highest bin first
+        above = self.hist.flip(1).cumsum(1).double()
+        tp, fp = above[..., 1], above[..., 0]
+        new_tp = self.hist.flip(1)[..., 1].double()
+        precision = tp / (tp + fp).clamp(min=1.0)
+        positives = tp[:, -1]
+        ap = (new_tp * precision).sum(1) / positives.clamp(min=1.0)
+        return torch.where(positives > 0, ap, torch.full_like(ap, float("nan")))
+
+
+def macro_average_precision(per_class: torch.Tensor | np.ndarray) -> float:
+    """Mean of the per-class average precisions that are defined (NaN: no class had a positive).
+
+    Examples
+    --------
+    >>> macro_average_precision(np.array([1.0, np.nan, 0.5]))
+    0.75
+    """
+    values = np.asarray(per_class.detach().cpu() if isinstance(per_class, torch.Tensor) else per_class, dtype=np.float64)
+    values = values[~np.isnan(values)]
+    return float(values.mean()) if values.size else float("nan")

@@ -44,13 +44,18 @@ BASE_COLUMNS: tuple[str, ...] = (
     "val_macro_f1",
     "val_macro_precision",
     "val_macro_recall",
+    "val_ap",
     "lr",
 )
 
 
 def metric_columns(class_names: list[str]) -> list[str]:
-    """Columns of ``metrics.csv``: :data:`BASE_COLUMNS` then ``val_{f1,precision,recall}/<class>``."""
-    per_class = [f"val_{kind}/{name}" for name in class_names for kind in ("f1", "precision", "recall")]
+    """Columns of ``metrics.csv``: :data:`BASE_COLUMNS` then ``val_{f1,precision,recall,ap}/<class>``.
+
+    ``val_ap`` (macro average precision, threshold-free) and ``val_ap/<class>`` were added on
+    2026-11-30: rows of older runs leave them empty, and such runs still resume.
+    """
+    per_class = [f"val_{kind}/{name}" for name in class_names for kind in ("f1", "precision", "recall", "ap")]
     return [*BASE_COLUMNS, *per_class, "epoch_time_sec"]
 
 
@@ -117,7 +122,7 @@ class EpochRecorder(Callback):
 
     @staticmethod
     def _line(row: dict[str, Any], max_epochs: int | None) -> str:
-        keys = ("train_loss", "val_loss", "val_macro_f1", "val_accuracy")
+        keys = ("train_loss", "val_loss", "val_macro_f1", "val_ap", "val_accuracy")
         parts = [f"epoch {row['epoch']}/{max_epochs}"]
         parts += [f"{k} {_fmt(float(row.get(k, float('nan'))))}" for k in keys]
         parts += [f"lr {float(row['lr']):.2e}", f"{row['epoch_time_sec']:.1f}s"]

@@ -13,14 +13,20 @@ import torch.nn.functional as F
 from torchmetrics import MeanMetric
 
 from mabe.config import Config
-from mabe.metrics.streaming import FrameMetricAccumulator
+from mabe.metrics.streaming import BinnedAveragePrecision, FrameMetricAccumulator, macro_average_precision
 from mabe.models.blocks import call_with_context
 from mabe.training.datamodule import IGNORE_INDEX
 from mabe.training.network import build_network, model_kwargs  # noqa: F401 - re-exported
 
 MONITOR = "val_score"
-"""Logged validation macro-F1 with NaN (nothing to score) read as 0; drives the scheduler,
-early stopping and ``best.ckpt``."""
+"""Logged validation macro-F1 at ``config.threshold`` with NaN (nothing to score) read as 0; drives
+the scheduler, early stopping and ``best.ckpt``."""
+
+RANKING = "val_ap"
+"""Logged validation macro average precision: threshold-free (decoding tunes a threshold per action
+afterwards), mean over the classes with a positive frame, NaN read as 0. Measured as the monitor on
+2026-11-30 (``benchmarks/results/2026-11-30-monitor.md``): not better than :data:`MONITOR` on test
+scores, so it is logged only."""
 
 
 def flatten_metrics(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:
@@ -89,6 +95,7 @@ class BehaviourModule(L.LightningModule):
         self.val_frame_metrics = FrameMetricAccumulator(
             self.class_names, multilabel=not self.is_seed4, threshold=self.config.threshold, ignore_index=IGNORE_INDEX
         )
+        self.val_ranking = BinnedAveragePrecision(self.num_classes)
         self.val_metrics: dict[str, float] = {}
         self.train_loss_epoch = float("nan")
         self.val_loss_epoch = float("nan")
@@ -159,6 +166,7 @@ class BehaviourModule(L.LightningModule):
         """Start the validation loss mean and frame counts afresh."""
         self.val_loss_mean.reset()
         self.val_frame_metrics.reset()
+        self.val_ranking.reset()
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         """Add one batch to the validation loss and frame counts (on the device)."""
@@ -168,12 +176,18 @@ class BehaviourModule(L.LightningModule):
         if self.is_seed4:
             keep = batch["mask"].reshape(-1)
             y = batch["y"].reshape(-1)[keep]
-            self.val_frame_metrics.update_classes(y, logits.argmax(-1).reshape(-1)[keep])
+            flat = logits.reshape(-1, self.num_classes)[keep]
+            self.val_frame_metrics.update_classes(y, flat.argmax(-1))
+            labelled = y >= 0  # a padded frame inside the mask would not one-hot
+            onehot = F.one_hot(y[labelled].long(), self.num_classes)
+            self.val_ranking.update(torch.softmax(flat[labelled], -1), onehot)
         else:
             mask = batch["mask"].reshape(-1, self.num_classes)
             rows = mask.any(dim=1)
             prob = torch.sigmoid(logits).reshape(-1, self.num_classes)[rows]
-            self.val_frame_metrics.update_multilabel(batch["y"].reshape(-1, self.num_classes)[rows], prob, mask[rows])
+            target = batch["y"].reshape(-1, self.num_classes)[rows]
+            self.val_frame_metrics.update_multilabel(target, prob, mask[rows])
+            self.val_ranking.update(prob, target, mask[rows])
 
     def on_validation_epoch_end(self) -> None:
         """Compute the epoch's metrics over every process and log them."""
@@ -181,11 +195,18 @@ class BehaviourModule(L.LightningModule):
             return
         # collective calls: every process computes, torchmetrics sums the states over processes
         self.val_metrics = flatten_metrics(self.val_frame_metrics.compute())
+        with warnings.catch_warnings():  # no batch in this process: its histogram is 0, which is right
+            warnings.filterwarnings("ignore", message=r".*compute.*before the ``update``.*")
+            per_class_ap = self.val_ranking.compute().tolist()
+        self.val_metrics |= {f"ap/{n}": v for n, v in zip(self.class_names, per_class_ap, strict=True)}
+        self.val_metrics["ap"] = macro_average_precision(torch.tensor(per_class_ap))
         self.val_loss_epoch = _mean(self.val_loss_mean)
         self.train_loss_epoch = _mean(self.train_loss_mean)
         score = self.val_metrics.get("macro_f1", float("nan"))
-        logged = {f"val_{k}": v for k, v in self.val_metrics.items() if "/" not in k and k != "macro_f1"}
+        ap = self.val_metrics["ap"]
+        logged = {f"val_{k}": v for k, v in self.val_metrics.items() if "/" not in k and k not in ("macro_f1", "ap")}
         logged |= {"val_loss": self.val_loss_epoch, MONITOR: 0.0 if math.isnan(score) else score}
+        logged |= {RANKING: 0.0 if math.isnan(ap) else ap}
         # every rank holds the same synced values; sync_dist only marks them as such for Lightning
         self.log_dict(logged, prog_bar=False, sync_dist=True)
         self.log("val_macro_f1", score, prog_bar=True, sync_dist=True)

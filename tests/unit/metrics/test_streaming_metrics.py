@@ -9,7 +9,12 @@ import pytest
 import torch
 
 from mabe.metrics.frame import frame_metrics, metrics_from_counts, multilabel_frame_metrics
-from mabe.metrics.streaming import FrameMetricAccumulator, float32_threshold
+from mabe.metrics.streaming import (
+    BinnedAveragePrecision,
+    FrameMetricAccumulator,
+    float32_threshold,
+    macro_average_precision,
+)
 
 
 def _same(a: dict, b: dict) -> None:
@@ -95,3 +100,45 @@ def test_counts_are_the_one_definition() -> None:
     assert m["f1"]["x"] == pytest.approx(2 / 3) and math.isnan(m["f1"]["y"]) and m["recall"]["z"] == 0.5
     with pytest.raises(ValueError, match="classes"):
         metrics_from_counts(np.array([1]), np.array([1, 2]), np.array([1]))
+
+
+def _ap_by_sorting(y: np.ndarray, score: np.ndarray) -> float:
+    """Average precision from the definition: mean over positives of the precision at their score (ties: one threshold)."""
+    precisions = [((score >= s) & (y == 1)).sum() / (score >= s).sum() for s in score[y == 1]]
+    return float(np.mean(precisions)) if precisions else float("nan")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_binned_average_precision_is_the_definition_on_bin_scores_and_batch_order_free(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n, c = 1500, 4
+    y = (rng.random((n, c)) < [0.3, 0.05, 0.01, 0.0]).astype(np.int64)
+    score = (rng.integers(0, 100, (n, c)) + 0.5) / 100  # one score per bin: binning changes nothing
+    bins0 = np.where(y[:, 0] == 1, rng.integers(20, 50, n), rng.integers(0, 30, n))  # informative, all < 0.5
+    score[:, 0] = (bins0 + 0.5) / 100
+    mask = rng.random((n, c)) < 0.8
+    ap = BinnedAveragePrecision(c)
+    for chunk in np.array_split(rng.permutation(n), 5):
+        ap.update(torch.from_numpy(score[chunk]).float(), torch.from_numpy(y[chunk]), torch.from_numpy(mask[chunk]))
+    got = ap.compute().numpy()
+    want = [_ap_by_sorting(y[mask[:, k], k], score[mask[:, k], k]) for k in range(c)]
+    np.testing.assert_allclose(got[:3], want[:3], rtol=1e-12)
+    assert math.isnan(got[3]) and math.isnan(want[3])  # no positive: undefined, not 0
+    assert macro_average_precision(got) == pytest.approx(np.mean(want[:3]))
+
+
+def test_binned_average_precision_ranks_below_one_half_and_skips_masked_entries() -> None:
+    ap = BinnedAveragePrecision(2)
+    scores = torch.tensor([[0.40, 0.9], [0.30, 0.9], [0.20, 0.1], [0.10, 0.1]])
+    target = torch.tensor([[1, 0], [1, 1], [0, 0], [0, 1]])
+    ap.update(scores, target)
+    assert ap.compute()[0].item() == 1.0  # every probability < 0.5, perfectly ranked
+    assert ap.compute()[1].item() == pytest.approx((0.5 + 0.5) / 2)
+    ap.reset()
+    ap.update(scores, target, torch.tensor([[True, False], [True, True], [True, True], [True, False]]))
+    assert ap.compute().tolist() == [1.0, 1.0]  # the masked ranking errors are gone
+    ap.reset()
+    with pytest.warns(UserWarning, match="before the ``update``"):
+        assert math.isnan(macro_average_precision(ap.compute()))
+    with pytest.raises(ValueError, match="shape"):
+        ap.update(scores, target[:, :1])

@@ -37,11 +37,11 @@ def test_interrupted_save_keeps_the_previous_checkpoint(tmp_path: Path) -> None:
 
 def test_metric_columns() -> None:
     columns = metric_columns(["Other", "Social"])
-    assert columns[:8] == [
+    assert columns[:9] == [
         "epoch", "train_loss", "val_loss", "val_accuracy", "val_macro_f1",
-        "val_macro_precision", "val_macro_recall", "lr",
+        "val_macro_precision", "val_macro_recall", "val_ap", "lr",
     ]
-    assert "val_f1/Social" in columns and "val_recall/Other" in columns and columns[-1] == "epoch_time_sec"
+    assert "val_f1/Social" in columns and "val_recall/Other" in columns and "val_ap/Social" in columns and columns[-1] == "epoch_time_sec"
     assert read_metrics_csv(Path("missing.csv")) == []
 
 
@@ -97,3 +97,28 @@ def test_ctrl_c_asks_to_stop_and_says_so() -> None:
         set_status_handler(previous)
     assert stopper.requested
     assert lines == ["stopping after this batch (press Ctrl-C again to stop at once)"]
+
+
+def test_metrics_csv_of_an_older_run_without_val_ap_resumes(tmp_path: Path) -> None:
+    """A run written before val_ap existed resumes: its rows keep their values, val_ap is empty for them."""
+    classes = ["Other", "Social"]
+    old_columns = [c for c in metric_columns(classes) if not c.startswith("val_ap")]
+    assert len(old_columns) == len(metric_columns(classes)) - 3
+    path = tmp_path / "metrics.csv"
+    path.write_text(",".join(old_columns) + "\n" + ",".join("1" if c == "epoch" else "0.125" for c in old_columns) + "\n")
+    module = _module(classes, 1e-3)
+    previous = set_status_handler(lambda line: None)
+    try:
+        recorder = EpochRecorder(path, classes, rows=read_metrics_csv(path))
+        module.val_metrics = {"macro_f1": 0.5, "ap": 0.75, "ap/Social": 0.75}
+        module.train_loss_epoch = module.val_loss_epoch = 0.25
+        trainer = SimpleNamespace(current_epoch=1, max_epochs=3, is_global_zero=True)
+        recorder.on_train_epoch_start(trainer, module)  # type: ignore[arg-type]
+        recorder.on_train_epoch_end(trainer, module)  # type: ignore[arg-type]
+    finally:
+        set_status_handler(previous)
+    rows = read_metrics_csv(path)
+    assert list(rows[0]) == metric_columns(classes)
+    assert [r["epoch"] for r in rows] == ["1", "2"]
+    assert rows[0]["val_macro_f1"] == "0.125" and rows[0]["val_ap"] == "" and rows[0]["val_ap/Social"] == ""
+    assert rows[1]["val_ap"] == "0.75" and rows[1]["val_ap/Social"] == "0.75" and rows[1]["val_macro_f1"] == "0.5"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from mabe.errors import ConfigError
 from mabe.metrics.frame import frame_metrics, multilabel_frame_metrics
 from mabe.models import count_parameters
 from mabe.training.fit import resolve_precision
-from mabe.training.module import BehaviourModule, build_network, flatten_metrics, model_kwargs
+from mabe.training.module import MONITOR, RANKING, BehaviourModule, build_network, flatten_metrics, model_kwargs
 
 
 def test_model_kwargs_pass_sizes_the_model_accepts() -> None:
@@ -105,3 +106,40 @@ def test_validation_counts_on_the_device_match_the_array_metrics(seed4: bool) ->
         )
     assert got.keys() == want.keys() and got["n"] > 0
     np.testing.assert_array_equal(np.array(list(got.values())), np.array(list(want.values())))
+
+
+@pytest.mark.parametrize("seed4", [True, False])
+def test_monitor_is_threshold_free_and_skips_absent_actions(seed4: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Probabilities all below 0.5 but ranked right: val_ap is 1 where val_score (the monitor) is 0.
+
+    The last class has no positive frame in validation and does not count (it would be 0 or NaN).
+    """
+    classes = ["a", "b", "c", "d"] if seed4 else ["a", "b", "c"]
+    module = _module(["num_classes=4"] if seed4 else ["model_type=conv_bilstm"], classes).eval()
+    assert module.is_seed4 == seed4
+    if seed4:  # frames of class 0 (other) and 1; class 0 always wins the argmax, class 1 is ranked right
+        y = torch.tensor([[0, 1, 0, 1, -100]])
+        logits = torch.tensor([[[2.0, 0, 0, 0], [2.0, 1, 0, 0], [2.0, 0, 0, 0], [2.0, 1, 0, 0], [0.0, 9, 0, 0]]])
+        mask = y >= 0
+    else:  # sigmoid < 0.5 everywhere; a and b perfectly ranked; c never true
+        y = torch.tensor([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]])
+        logits = torch.tensor([[[-1.0, -3.0, -2.0], [-3.0, -1.0, -2.0], [-1.0, -1.0, -2.0], [-3.0, -3.0, -2.0], [5.0, 5.0, 5.0]]])
+        mask = torch.ones(1, 5, 3, dtype=torch.bool)
+        mask[0, 4] = False  # confidently wrong, but unlabelled
+    monkeypatch.setattr(module, "forward", lambda x, *rest: logits)
+    logged: dict[str, float] = {}
+    monkeypatch.setattr(module, "log_dict", lambda values, **_: logged.update(values))
+    monkeypatch.setattr(module, "log", lambda name, value, **_: logged.update({name: value}))
+    monkeypatch.setattr(type(module), "trainer", SimpleNamespace(sanity_checking=False), raising=False)
+    batch = {"x": torch.zeros(1, 5, 6), "y": y, "mask": mask, "valid": torch.ones(1, 5, dtype=torch.bool)}
+    module.on_validation_epoch_start()
+    with torch.no_grad():
+        module.validation_step(batch, 0)
+    module.on_validation_epoch_end()
+    # seed4: argmax says "a" everywhere (F1 2/3 for a, 0 for b); actions: nothing reaches 0.5
+    assert MONITOR == "val_score" and RANKING == "val_ap"
+    assert logged[MONITOR] == pytest.approx(1 / 3 if seed4 else 0.0) and logged[RANKING] == 1.0
+    assert math.isnan(module.val_metrics["ap/c"]) and module.val_metrics["ap/b"] == 1.0
+    if seed4:
+        assert module.val_metrics["ap/a"] == 1.0  # softmax of class 0 is lower on the class-1 frames
+        assert logged["val_accuracy"] == 0.5  # the padded frame (confidently class b) is not counted
