@@ -161,7 +161,8 @@ def test_train_prints_the_metrics_table(demo_run):
     for key in ("accuracy", "macro_f1", "macro_precision", "macro_recall"):
         assert key in headline, result.out
     assert float(headline["macro_f1"]) == pytest.approx(summary["best_metrics"]["val_macro_f1"], abs=1e-4)
-    per_class = {row[0] for row in _table_rows(result.out, 4)}
+    # class, f1, precision, recall and ap (validation average precision, threshold-free)
+    per_class = {row[0] for row in _table_rows(result.out, 5)}
     assert set(summary["class_names"]) <= per_class
     assert "decoding tuned on" in result.out
 
