@@ -427,6 +427,21 @@ def test_predict_with_workers_writes_the_same_submission(run_cli, demo_run, smal
     assert "nope.ckpt: checkpoint not found" in line
 
 
+def test_predict_with_workers_reports_a_broken_video_once_and_stops(run_cli, demo_run, dataset_copy, tmp_path):
+    """A video that fails inside a worker is one line naming its file; the pool is shut down, not left hanging."""
+    run, _ = demo_run
+    test = pd.read_csv(dataset_copy / "test.csv")
+    first = test.iloc[0]
+    broken = dataset_copy / "test_tracking" / str(first["lab_id"]) / f"{first['video_id']}.parquet"
+    broken.write_bytes(b"not a parquet file")
+    out = tmp_path / "sub.csv"
+    line = _one_line_error(
+        run_cli("predict", "--run", run, "--data", dataset_copy, "--out", out, "--workers", "2", "--split", "test")
+    )
+    assert f"{first['video_id']}.parquet" in line
+    assert not out.exists()
+
+
 @pytest.mark.slow
 def test_predict_does_not_import_lightning(demo_run, small_dataset, tmp_path):
     """Inference needs torch and the network, not the training framework."""

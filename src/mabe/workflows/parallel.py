@@ -41,7 +41,8 @@ def default_threads_per_worker(workers: int) -> int:
     return max(1, cores // max(1, int(workers)))
 
 
-def _init(run_dir: str, data_dir: str, which: str, threads: int) -> None:
+def _init(run_dir: str, data_dir: str, which: str, threads: int, stop: Any) -> None:
+    _STATE["stop"] = stop
     try:
         _load(run_dir, data_dir, which, threads)
     except Exception as exc:  # noqa: BLE001 - a failing initializer would be restarted forever
@@ -65,9 +66,10 @@ def _load(run_dir: str, data_dir: str, which: str, threads: int) -> None:
     )
 
 
-def _decode_one(job: tuple[VideoMeta, Sequence[str] | None]) -> tuple[pd.DataFrame, tuple]:
+def _decode_one(job: tuple[VideoMeta, Sequence[str] | None]) -> tuple[pd.DataFrame, tuple] | None:
     meta, actions = job
-
+    if _STATE["stop"].is_set():  # another video failed: the parent only drains what is queued
+        return None
     if "error" in _STATE:
         raise _STATE["error"]
     try:
@@ -110,6 +112,31 @@ def decode_videos_parallel(
     workers = max(1, min(int(workers), len(metas)))
     threads = default_threads_per_worker(workers)
     context = multiprocessing.get_context("spawn")
-    args = (str(run_dir), str(data_dir), which, threads)
-    with context.Pool(workers, initializer=_init, initargs=args) as pool:
-        yield from track(pool.imap(_decode_one, [(m, actions) for m in metas], chunksize=1), description, total=len(metas))
+    stop = context.Event()
+    pool = context.Pool(workers, initializer=_init, initargs=(str(run_dir), str(data_dir), which, threads, stop))
+    jobs = [(m, actions) for m in metas]
+    first_error: BaseException | None = None
+    drained = False
+    try:
+        results = pool.imap(_decode_one, jobs, chunksize=1)
+        for _ in track(range(len(jobs)), description, total=len(jobs)):
+            try:
+                item = next(results)
+            except Exception as exc:  # the worker's error for this video
+                if first_error is None:
+                    first_error = exc
+                    stop.set()
+                continue
+            if first_error is None and item is not None:
+                yield item
+        drained = True
+    finally:
+        # After a worker's error every result is still collected (the rest return at once), and the
+        # pool is closed, not terminated: terminating while tasks are in flight can hang the parent.
+        if drained:
+            pool.close()
+        else:  # the caller stopped early (Ctrl-C, an error of its own)
+            pool.terminate()
+        pool.join()
+    if first_error is not None:
+        raise first_error
