@@ -229,6 +229,7 @@ def test_every_action_has_a_signature() -> None:
     assert set(_SIGNS) == set(schema.ACTIONS)
 
 
+@pytest.mark.slow  # one simulation per action (~5 s together): make test, not the fast lane
 @pytest.mark.parametrize("action", sorted(_SIGNS))
 def test_signature_sets_the_action_apart(signature_stats, action: str) -> None:
     inside, free = signature_stats
