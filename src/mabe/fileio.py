@@ -7,8 +7,9 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
@@ -30,8 +31,38 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+def atomic_write_with(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
+    """Write ``path`` by calling ``write(handle)`` on a temporary sibling, then ``os.replace`` (the one implementation).
+
+    A reader sees the old file or the new one, never half; the new file gets the
+    permissions of a normally created one (``0o666 & ~umask``), and temporaries
+    of killed writers are removed first. ``write`` streams, so a large array
+    never has to be held as bytes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.bin"
+    >>> atomic_write_with(p, lambda handle: handle.write(b"PNG")).read_bytes()
+    b'PNG'
+    """
+    path = Path(path)
+    remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+    try:
+        if hasattr(os, "fchmod"):  # POSIX: a new file's permissions, not a temporary's 600
+            os.fchmod(fd, 0o666 & ~current_umask())
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` as :func:`atomic_write_text` writes text (the one implementation).
+    """Write ``data`` to ``path`` atomically (:func:`atomic_write_with`).
 
     Examples
     --------
@@ -40,19 +71,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     >>> atomic_write_bytes(p, b"PNG").read_bytes()
     b'PNG'
     """
-    path = Path(path)
-    remove_stale_temporaries(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
-    try:
-        if hasattr(os, "fchmod"):  # POSIX
-            os.fchmod(fd, 0o666 & ~current_umask())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_with(path, lambda handle: handle.write(data))
 
 
 def json_safe(value: Any) -> Any:

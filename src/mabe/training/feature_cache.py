@@ -35,7 +35,6 @@ import glob
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ import numpy as np
 
 from mabe.data.types import VideoMeta
 from mabe.errors import MabeError
-from mabe.fileio import atomic_write_text, current_umask, remove_stale_temporaries
+from mabe.fileio import atomic_write_text, atomic_write_with
 
 FEATURE_CODE_VERSION = 1
 """Version of the cached feature code; part of every key."""
@@ -115,21 +114,6 @@ def meta_stamp(meta: VideoMeta) -> dict[str, Any]:
     (False, 'L')
     """
     return {k: v for k, v in vars(meta).items() if k != "split"}
-
-
-def _write_atomic(path: Path, write: Callable[[Any], None]) -> None:
-    """Write ``path`` with ``write(handle)`` through a temporary sibling and ``os.replace``."""
-    remove_stale_temporaries(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
-    try:
-        if hasattr(os, "fchmod"):  # POSIX: the permissions of a new file, not a temporary's 600
-            os.fchmod(fd, 0o666 & ~current_umask())
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class FeatureCache:
@@ -251,13 +235,13 @@ class FeatureCache:
         keep: set[str] = set()
         for array in mapped:
             target = self.mapped_path(name, array, stamp)
-            _write_atomic(target, functools.partial(np.save, arr=arrays[array], allow_pickle=False))
+            atomic_write_with(target, functools.partial(np.save, arr=arrays[array], allow_pickle=False))
             keep.add(target.name)
         payload: dict[str, Any] = {k: v for k, v in arrays.items() if k not in mapped}
         payload[_STAMP] = np.array(stamp)
         if mapped:
             payload[_MAPPED] = np.array(json.dumps({k: list(np.shape(arrays[k])) for k in mapped}))
-        _write_atomic(path, functools.partial(np.savez, **payload))
+        atomic_write_with(path, functools.partial(np.savez, **payload))
         for old in path.parent.glob(f"{glob.escape(path.stem)}.*.npy"):
             if old.name not in keep and old.name.split(".")[0] == path.stem:
                 old.unlink(missing_ok=True)  # mapped files of an older build of this entry
