@@ -197,7 +197,8 @@ class BehaviourModule(L.LightningModule):
         self.val_metrics = flatten_metrics(self.val_frame_metrics.compute())
         with warnings.catch_warnings():  # no batch in this process: its histogram is 0, which is right
             warnings.filterwarnings("ignore", message=r".*compute.*before the ``update``.*")
-            per_class_ap = self.val_ranking.compute().tolist()
+            # torchmetrics squeezes a one-element result to a scalar: one class must still be a list
+            per_class_ap = self.val_ranking.compute().reshape(-1).tolist()
         self.val_metrics |= {f"ap/{n}": v for n, v in zip(self.class_names, per_class_ap, strict=True)}
         self.val_metrics["ap"] = macro_average_precision(torch.tensor(per_class_ap))
         self.val_loss_epoch = _mean(self.val_loss_mean)

@@ -143,3 +143,22 @@ def test_monitor_is_threshold_free_and_skips_absent_actions(seed4: bool, monkeyp
     if seed4:
         assert module.val_metrics["ap/a"] == 1.0  # softmax of class 0 is lower on the class-1 frames
         assert logged["val_accuracy"] == 0.5  # the padded frame (confidently class b) is not counted
+
+
+def test_one_action_validation_logs_a_per_class_ap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A vocabulary of one action (the common real case): torchmetrics squeezes its AP to a scalar; still one entry."""
+    module = _module(["model_type=conv_bilstm"], ["interact"]).eval()
+    y = torch.tensor([[[1.0], [0.0], [1.0], [0.0]]])
+    logits = torch.tensor([[[2.0], [-2.0], [1.0], [-1.0]]])
+    monkeypatch.setattr(module, "forward", lambda x, *rest: logits)
+    logged: dict[str, float] = {}
+    monkeypatch.setattr(module, "log_dict", lambda values, **_: logged.update(values))
+    monkeypatch.setattr(module, "log", lambda name, value, **_: logged.update({name: value}))
+    monkeypatch.setattr(type(module), "trainer", SimpleNamespace(sanity_checking=False), raising=False)
+    batch = {"x": torch.zeros(1, 4, 6), "y": y, "mask": torch.ones(1, 4, 1, dtype=torch.bool), "valid": torch.ones(1, 4, dtype=torch.bool)}
+    module.on_validation_epoch_start()
+    with torch.no_grad():
+        module.validation_step(batch, 0)
+    module.on_validation_epoch_end()
+    assert module.val_metrics["ap/interact"] == 1.0 and logged[RANKING] == 1.0
+    assert logged[MONITOR] == 1.0
