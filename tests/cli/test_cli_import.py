@@ -119,3 +119,33 @@ def test_import_errors_are_one_line_with_exit_code_2(run_cli, tmp_path: Path) ->
         "-3",
     )
     assert bad.code == 2 and "--fps" in bad.err
+
+
+def test_import_says_what_it_left_out(run_cli, tmp_path: Path) -> None:
+    write_dlc(tmp_path / "s_DLC.csv")
+    lines = (tmp_path / "s_DLC.csv").read_text().splitlines()
+    cells = lines[6].split(",")  # frame 2, adult nose: likelihood erased by hand
+    cells[3] = ""
+    lines[6] = ",".join(cells)
+    (tmp_path / "s_DLC.csv").write_text("\n".join(lines) + "\n")
+    labels = tmp_path / "project.csv"
+    labels.write_text(
+        "video,agent,target,action,start_frame,stop_frame\n"
+        "s_DLC,adult,juvenile,sniff,1,5\nother_DLC,adult,juvenile,sniff,1,5\n"
+        "other_DLC,adult,,rear,7,9\n"
+    )
+    result = run_cli(
+        "import", tmp_path / "s_DLC.csv", "--out", tmp_path / "d", "--lab", "L",
+        "--fps", "10", "--min-confidence", "0.5",
+        "--annotations", labels, "--annotation-format", "intervals",
+    )
+    assert result.code == 0, result.err
+    assert "1 intervals" in result.out
+    assert (
+        "1 keypoints below --min-confidence left out (1 of them without a confidence)"
+        in result.out
+    )
+    assert (
+        "2 label row(s) about recordings not in this import skipped (project.csv: 2)"
+        in result.out
+    )

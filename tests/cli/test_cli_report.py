@@ -289,3 +289,39 @@ def test_plot_ethogram_of_one_video(low_threshold_run, small_dataset, tmp_path):
     assert "999" in line
     line = _one_line_error(_invoke("plot", "ethogram", "--data", small_dataset, "--submission", sub, "--video", video, "--out", tmp_path / "x.jpg"))
     assert ".png" in line
+
+
+def test_report_figures_call_mice_by_the_names_of_sources_csv(tiny_run, small_dataset, tmp_path, monkeypatch):
+    import mabe.workflows.report_html as report_html
+    from mabe.data.importers.sources import SOURCE_COLUMNS, sources_path
+
+    data = tmp_path / "data"
+    shutil.copytree(small_dataset, data)
+    videos = pd.read_csv(data / "test.csv")["video_id"].tolist()
+    names = ["adult", "juvenile", "intruder", "fourth"]
+    rows = [{c: "" for c in SOURCE_COLUMNS} | {"video_id": v, "individuals": json.dumps(names)} for v in videos]
+    pd.DataFrame(rows, columns=list(SOURCE_COLUMNS)).to_csv(sources_path(data), index=False)
+    drawn: dict[str, list] = {"ethogram": [], "probability_traces": []}
+
+    def recorded(name):
+        real = getattr(report_html, name)
+
+        def draw(*args, **kwargs):
+            drawn[name].append(real(*args, **kwargs))
+            return drawn[name][-1]
+
+        return draw
+
+    for name in drawn:
+        monkeypatch.setattr(report_html, name, recorded(name))
+    report_html.build_report(tiny_run, tmp_path / "rep", data, "test", videos[0])
+    lanes = {t.get_text() for fig in drawn["ethogram"] for t in fig.axes[0].get_yticklabels()}
+    titles = {ax.get_title(loc="left") for ax in drawn["probability_traces"][0].axes}
+    assert len(drawn["ethogram"]) == len(videos) and lanes and titles
+    assert all(label == "predicted" or "adult" in label or "juvenile" in label for label in lanes), lanes
+    assert not any("mouse" in text for text in lanes | titles), lanes | titles
+    sources_path(data).unlink()
+    drawn["ethogram"].clear()
+    report_html.build_report(tiny_run, tmp_path / "rep2", data, "test", videos[0])
+    lanes = {t.get_text() for fig in drawn["ethogram"] for t in fig.axes[0].get_yticklabels()}
+    assert any("mouse1" in label for label in lanes) and not any("adult" in label for label in lanes)

@@ -104,8 +104,20 @@ def import_(
             f"{len(video.individuals)} mice ({', '.join(video.individuals)}), {labels}"
         )
     if summary.low_confidence:
+        unscored = (
+            f" ({summary.no_confidence} of them without a confidence)"
+            if summary.no_confidence
+            else ""
+        )
         typer.echo(
-            f"{summary.low_confidence} keypoints below --min-confidence left out"
+            f"{summary.low_confidence} keypoints below --min-confidence left out{unscored}"
+        )
+    if summary.skipped_label_rows:
+        counts = summary.skipped_label_rows
+        where = ", ".join(f"{p.name}: {n}" for p, n in counts.items())
+        typer.echo(
+            f"{sum(counts.values())} label row(s) about recordings not in this import "
+            f"skipped ({where})"
         )
     if summary.clipped_intervals:
         typer.echo(

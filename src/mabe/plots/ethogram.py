@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from mabe.data.importers.sources import individual_name
 from mabe.plots.common import action_color, empty_note, new_figure
 
 _BOUT_COLUMNS = ("agent_id", "target_id", "action", "start_frame", "stop_frame")
@@ -38,6 +39,7 @@ def ethogram(
     true: pd.DataFrame | None = None,
     title: str = "Ethogram",
     annotated: Iterable[tuple[str, str]] | None = None,
+    names: Sequence[str] = (),
 ) -> Figure:
     """Draw the true and predicted bouts of one video as coloured bars on a time axis in seconds.
 
@@ -60,6 +62,10 @@ def ethogram(
         ``behaviors_labeled``); the "true" lane of any other pair is greyed
         out and labelled "not annotated" (absent bouts there are unknown,
         not negative). ``None``: every pair counts as annotated.
+    names
+        The video's individual names in mouse order (from ``sources.csv``):
+        lanes read ``adult → juvenile`` instead of ``mouse1 → mouse2``.
+        Empty: ``mouseN``.
 
     Returns
     -------
@@ -75,6 +81,9 @@ def ethogram(
     >>> fig = ethogram(bouts, fps=30.0, n_frames=300, true=bouts)
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['mouse1 → mouse2  true', 'predicted']
+    >>> fig = ethogram(bouts, fps=30.0, names=("adult", "juvenile"))
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['adult → juvenile  predicted']
     """
     if not fps or fps <= 0 or not np.isfinite(fps):
         raise ValueError(f"fps must be positive, got {fps!r}")
@@ -111,7 +120,7 @@ def ethogram(
             ax.axhline(y - 0.5, color="#999999", lw=0.8)
     labels = []
     for pair, kind in lanes:
-        name = f"{pair[0]} → {pair[1]}"
+        name = f"{individual_name(pair[0], names)} → {individual_name(pair[1], names)}"
         if kind == "true" and known is not None and pair not in known:
             kind = "not annotated"
         labels.append(f"{name}  {kind}" if kind != "predicted" or not has_truth else kind)

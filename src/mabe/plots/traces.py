@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from mabe.data.importers.sources import individual_name
 from mabe.data.schema import Pair, Triple, mouse_name, target_name
 from mabe.decode import DecodeParams
 from mabe.decode.intervals import smooth_probs
@@ -23,6 +24,7 @@ def probability_traces(
     whitelist: Iterable[Triple] | None = None,
     max_pairs: int = 6,
     title: str = "Probabilities and thresholds",
+    names: Sequence[str] = (),
 ) -> Figure:
     """Smoothed probability of each action per pair over time, with its threshold as a dashed line.
 
@@ -47,6 +49,10 @@ def probability_traces(
         At most this many pairs, those reaching the highest probability first.
     title
         Figure title.
+    names
+        The video's individual names in mouse order (from ``sources.csv``):
+        panels read ``adult → juvenile`` instead of ``mouse1 → mouse2``.
+        Empty: ``mouseN``.
 
     Returns
     -------
@@ -59,6 +65,10 @@ def probability_traces(
     >>> fig = probability_traces(p, [(1, 2)], ["sniff", "attack"], DecodeParams(), "A", 30.0)
     >>> fig.axes[0].get_title(loc="left")
     'mouse1 → mouse2'
+    >>> fig = probability_traces(p, [(1, 2)], ["sniff", "attack"], DecodeParams(), "A", 30.0,
+    ...                          names=("adult", "juvenile"))
+    >>> fig.axes[0].get_title(loc="left")
+    'adult → juvenile'
     """
     probs = np.asarray(probs)
     if probs.ndim != 3 or probs.shape[1:] != (len(pairs), len(actions)):
@@ -91,7 +101,8 @@ def probability_traces(
             color = action_color(action)
             ax.plot(t, smoothed[:, p, a], color=color, lw=1.0, label=action)
             ax.axhline(params.threshold_for(lab_id, action), color=color, ls="--", lw=1.0)
-        ax.set_title(f"{mouse_name(agent)} → {target_name(agent, target)}", fontsize=10, loc="left")
+        who = [individual_name(m, names) for m in (mouse_name(agent), target_name(agent, target))]
+        ax.set_title(" → ".join(who), fontsize=10, loc="left")
         ax.set_ylim(-0.02, 1.02)
         ax.set_ylabel("probability")
         ax.grid(alpha=0.3)

@@ -68,7 +68,13 @@ class ImportedVideo:
 
 @dataclass
 class ImportSummary:
-    """What an import added (returned by :func:`import_poses`)."""
+    """What an import added (returned by :func:`import_poses`).
+
+    ``low_confidence`` counts keypoints left out by ``--min-confidence``,
+    ``no_confidence`` of them those without a confidence (NaN);
+    ``skipped_label_rows`` the rows of each label file about recordings not
+    in this import (files with none are not listed).
+    """
 
     root: Path
     lab_id: str
@@ -76,6 +82,8 @@ class ImportSummary:
     videos: list[ImportedVideo]
     low_confidence: int = 0
     clipped_intervals: int = 0
+    no_confidence: int = 0
+    skipped_label_rows: dict[Path, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -143,30 +151,39 @@ def _read_labels(
     options: ImportOptions,
     infos: list[labels.RecordingInfo],
     video_ids: list[int | None],
-) -> tuple[dict[int, pd.DataFrame], dict[int, list[schema.Triple]]]:
-    """Resolve the intervals and whitelist per recording index (labelled recordings only)."""
+    cut_ids: set[int],
+) -> tuple[dict[int, pd.DataFrame], dict[int, list[schema.Triple]], dict[Path, int]]:
+    """Resolve the intervals and whitelist per recording index (labelled recordings only).
+
+    Also returns the rows skipped per file (about recordings not in this import).
+    """
     per_rec: dict[int, list[pd.DataFrame]] = {}
     triples: dict[int, list[schema.Triple]] = {}
+    skipped: dict[Path, int] = {}
     for path in files:
         if options.annotation_format == "boris":
             table = boris.read_boris(path, infos, options.agent, options.target)
         elif options.annotation_format == "intervals":
-            table = intervals.read_intervals(path, infos, video_ids)
+            table = intervals.read_intervals(path, infos, video_ids, cut_ids)
         else:
             table = frames.read_frames(
                 path, infos, options.agent, options.target, options.behaviors
             )
+        if table.skipped:
+            skipped[path] = skipped.get(path, 0) + table.skipped
         resolved = labels.resolve(table, infos)
         declared = labels.declared_pairs(table, resolved, infos)
         recordings = {int(r) for r in resolved["recording"]} | {d[0] for d in declared}
         for rec in sorted(recordings):
             per_rec.setdefault(rec, []).append(resolved[resolved["recording"] == rec])
-            whitelist = labels.behaviors_labeled(declared, rec, options.behaviors)
+            whitelist = labels.behaviors_labeled(
+                declared, rec, options.behaviors, table.skipped_actions
+            )
             triples[rec] = list(dict.fromkeys([*triples.get(rec, []), *whitelist]))
     merged = {
         rec: pd.concat(parts, ignore_index=True) for rec, parts in per_rec.items()
     }
-    return merged, triples
+    return merged, triples, skipped
 
 
 def _piece_annotations(
@@ -305,12 +322,17 @@ def import_poses(
         else None
         for i in range(len(recordings))
     ]
-    ann_by_rec, whitelist = _read_labels(
-        [Path(a) for a in annotations], options, infos, single_ids
+    cut_ids = {
+        p.video_id for p in pieces if single_ids[p.recording] is None
+    }
+    ann_by_rec, whitelist, skipped = _read_labels(
+        [Path(a) for a in annotations], options, infos, single_ids, cut_ids
     )
-    return _write(
+    summary = _write(
         root, lab, created, options, recordings, prints, pieces, ann_by_rec, whitelist
     )
+    summary.skipped_label_rows = skipped
+    return summary
 
 
 def _write(
@@ -403,7 +425,10 @@ def _write(
         )
         commit(root, stage, tables)
     low = sum(r.n_low_confidence for r in recordings)
-    return ImportSummary(root, lab, created, videos, low, clipped_total)
+    unscored = sum(r.n_no_confidence for r in recordings)
+    return ImportSummary(
+        root, lab, created, videos, low, clipped_total, no_confidence=unscored
+    )
 
 
 def _bytes(path: Path) -> bytes | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mabe.data.importers.sources import individual_names, read_sources
 from mabe.data.io import MabeDataset
 from mabe.data.submission import read_submission
 from mabe.errors import MabeError
@@ -20,6 +21,9 @@ def write_ethogram(
 ) -> tuple[Path, int, int | None]:
     """Draw the ethogram of ``video`` from a submission file (and its labels, if any) to ``out``.
 
+    Mice go by the individual names ``sources.csv`` records for the video
+    (a dataset made by ``mabe import``), else by ``mouseN``.
+
     Returns
     -------
     path, n_predicted, n_true
@@ -29,8 +33,8 @@ def write_ethogram(
     Raises
     ------
     MabeError
-        Unknown split or video, unreadable submission, or ``out`` exists
-        (without ``overwrite``) or is not a ``.png``.
+        Unknown split or video, unreadable submission or ``sources.csv``, or
+        ``out`` exists (without ``overwrite``) or is not a ``.png``.
     """
     out = Path(out)
     if out.suffix.lower() != ".png":
@@ -46,6 +50,7 @@ def write_ethogram(
     if video not in metas:
         raise MabeError(f"{data_dir}: video {video} is not in the '{split}' split")
     meta = metas[video]
+    names = individual_names(read_sources(dataset.root)).get(video, ())
     predicted = read_submission(submission)
     predicted = predicted[predicted["video_id"] == video]
     true = None
@@ -56,6 +61,6 @@ def write_ethogram(
     label = "true vs predicted" if true is not None else "predicted"
     fig = ethogram(
         predicted, meta.fps, n_frames, true, title=f"video {video} ({meta.lab_id}): {label} bouts",
-        annotated={(a, t) for a, t, _ in meta.behaviors_labeled},
+        annotated={(a, t) for a, t, _ in meta.behaviors_labeled}, names=names,
     )
     return save_figure(fig, out), len(predicted), (len(true) if true is not None else None)

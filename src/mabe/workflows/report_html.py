@@ -6,7 +6,9 @@ shown. With a dataset, the run predicts the split through
 :mod:`mabe.workflows.predict` (so single-model and ensemble runs alike) and
 the page adds the per-(lab, action) scores, an ethogram per video,
 probability traces of one video and the checks of
-:func:`mabe.workflows.decoding_checks.degenerate_decoding`.
+:func:`mabe.workflows.decoding_checks.degenerate_decoding`. Ethograms and
+traces call mice by the individual names of the dataset's ``sources.csv``
+(made by ``mabe import``) where it knows them.
 
 Figures are embedded as base64 PNGs (one file to mail) and also written to
 ``OUT/figures/``.
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from mabe.data.importers.sources import individual_names, read_sources
 from mabe.data.io import MabeDataset
 from mabe.data.types import VideoMeta
 from mabe.decode import DecodeParams
@@ -332,6 +335,7 @@ def _prediction_sections(
     actions: list[str] | None,
     max_ethograms: int,
 ) -> list[Section]:
+    individuals = individual_names(read_sources(dataset.root))
     result = predict_split_report(run, dataset.root, split, which)
     table, videos = result.table, result.videos
     solution = None
@@ -376,7 +380,7 @@ def _prediction_sections(
         true = solution[solution["video_id"] == vid] if solution is not None and vid in labelled else None
         fig = ethogram(table[table["video_id"] == vid], meta.fps, int(n_frames[vid]), true,
                        title=f"video {vid} ({meta.lab_id}): {'true vs ' if true is not None else ''}predicted bouts",
-                       annotated={(a, t) for a, t, _ in meta.behaviors_labeled})
+                       annotated={(a, t) for a, t, _ in meta.behaviors_labeled}, names=individuals.get(vid, ()))
         names.append(figs.add(f"ethogram_{vid}", fig))
     more = f" Showing {len(shown)} of {len(videos)} videos." if len(shown) < len(videos) else ""
     sections.append(Section("Ethograms", text="Bouts per (agent → target) pair over time." + more, figures=names))
@@ -387,7 +391,8 @@ def _prediction_sections(
         vp = next(iter(iter_video_probs(run, dataset, [meta], which, "probabilities for the report")))
         whitelist = decoding_whitelist(vp.whitelist, vp.pairs, vp.actions)
         fig = probability_traces(vp.probs, vp.pairs, vp.actions, params, vp.lab_id, meta.fps, whitelist,
-                                 title=f"video {chosen} ({meta.lab_id}): smoothed probabilities and thresholds")
+                                 title=f"video {chosen} ({meta.lab_id}): smoothed probabilities and thresholds",
+                                 names=individuals.get(chosen, ()))
         sections.append(Section("Probability traces", figures=[figs.add(f"traces_{chosen}", fig)],
                                 text="Each action smoothed as decoding smooths it; dashed: its threshold in this lab."))
     return sections

@@ -140,6 +140,24 @@ def test_ethogram_without_labels_has_prediction_lanes_only_and_handles_nothing()
         ethogram(pred.drop(columns="action"), fps=10.0)
 
 
+def test_ethogram_and_traces_call_mice_by_their_individual_names():
+    true = _bouts([("mouse1", "mouse2", "attack", 0, 300), ("mouse2", "self", "rear", 600, 900)])
+    pred = _bouts([("mouse3", "mouse1", "sniff", 0, 100)])  # a mouse beyond the names keeps mouseN
+    fig = ethogram(pred, fps=30.0, n_frames=1200, true=true, names=("adult", "juvenile"),
+                   annotated={("mouse1", "mouse2"), ("mouse2", "self")})
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == [
+        "adult → juvenile  true", "predicted",
+        "juvenile → self  true", "predicted",
+        "mouse3 → adult  not annotated", "predicted",
+    ]
+    probs = np.full((50, 2, 1), 0.5, np.float32)
+    traces = probability_traces(probs, [(1, 2), (2, 2)], ["sniff"], DecodeParams(), "A", 30.0,
+                                names=("adult", "juvenile"))
+    assert [ax.get_title(loc="left") for ax in traces.axes] == ["adult → juvenile", "juvenile → self"]
+    plain = probability_traces(probs, [(1, 2), (2, 2)], ["sniff"], DecodeParams(), "A", 30.0)
+    assert [ax.get_title(loc="left") for ax in plain.axes] == ["mouse1 → mouse2", "mouse2 → self"]
+
+
 def test_one_frame_bouts_stay_visible(png):
     pred = _bouts([("mouse1", "mouse2", "sniffgenital", s, s + 1) for s in range(0, 9000, 26)])
     data = png(ethogram(pred, fps=30.0, n_frames=9000))

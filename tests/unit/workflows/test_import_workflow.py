@@ -222,6 +222,48 @@ def test_bad_labels_fail_the_whole_import(tmp_path: Path) -> None:
     assert snapshot(data) == before
 
 
+def test_one_label_file_serves_separate_train_and_test_imports(tmp_path: Path) -> None:
+    write_dlc(tmp_path / "a_DLC.csv", seed=6)
+    write_dlc(tmp_path / "b_DLC.csv", seed=7)
+    write_dlc(tmp_path / "c_DLC.csv", seed=8)
+    labels = tmp_path / "project_labels.csv"
+    labels.write_text(
+        "video,agent,target,action,start_frame,stop_frame\n"
+        "a_DLC,adult,juvenile,sniff,3,9\n"
+        "b_DLC,juvenile,,rear,10,20\n"
+        "b_DLC,adult,juvenile,chase,30,40\n"
+    )
+    data = tmp_path / "d"
+    options = opts(annotation_format="intervals")
+    first = import_poses([tmp_path / "a_DLC.csv"], data, options, [labels], progress=False)
+    assert first.skipped_label_rows == {labels: 2} and first.videos[0].intervals == 1
+    second = import_poses(
+        [tmp_path / "b_DLC.csv"], data, opts(annotation_format="intervals", split="test"),
+        [labels], progress=False,
+    )
+    assert second.skipped_label_rows == {labels: 1} and second.videos[0].intervals == 2
+    ds = MabeDataset(data)
+    assert ds.load_annotations(ds.metas("train")[0]).values.tolist() == [[1, 2, "sniff", 3, 9]]
+    assert ds.load_annotations(ds.metas("test")[0]).values.tolist() == [
+        [2, 2, "rear", 10, 20],
+        [1, 2, "chase", 30, 40],
+    ]
+    assert validate_dataset(data, progress=False) == []
+    # the whitelists are those of one import of both: the file annotates chase for a too
+    together = import_poses(
+        [tmp_path / "a_DLC.csv", tmp_path / "b_DLC.csv"], tmp_path / "both", options,
+        [labels], progress=False,
+    )
+    assert [v.behaviors for v in together.videos] == [
+        first.videos[0].behaviors, second.videos[0].behaviors
+    ]
+    assert first.videos[0].behaviors == [("mouse1", "mouse2", "chase"), ("mouse1", "mouse2", "sniff")]
+    before = snapshot(data)
+    with pytest.raises(DataError, match="project_labels.csv: no row is about a pose file"):
+        import_poses([tmp_path / "c_DLC.csv"], data, options, [labels], progress=False)
+    assert snapshot(data) == before
+
+
 def test_split_minutes_cuts_a_recording_into_train_and_test_videos(
     tmp_path: Path,
 ) -> None:

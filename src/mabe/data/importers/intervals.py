@@ -3,7 +3,8 @@
 Columns (csv, or parquet by suffix):
 
 - ``video`` (the pose file's stem) or ``video_id`` (the id this import gives
-  the recording); optional when one pose file is imported;
+  the recording); optional when one pose file is imported; rows about other
+  recordings are skipped (and counted), so one table can serve several imports;
 - ``agent``, ``target``: the pose file's individual names or ``mouse1``..
   ``mouseN``; ``target`` empty, missing or equal to ``agent`` means a self action;
 - ``action``;
@@ -15,7 +16,7 @@ the source recording's frames, so an export reads back unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -70,23 +71,23 @@ def _recording_of(
     record: dict[str, object],
     infos: Sequence[RecordingInfo],
     video_ids: Sequence[int | None],
-) -> int:
+    cut_ids: Collection[int],
+) -> int | None:
+    """Index of the recording a row is about; ``None`` for one not in this import."""
     stem = str(record.get("video", "") or "").strip()
     if stem:
         stems = [i.stem for i in infos]
-        if stem not in stems:
-            raise DataError(
-                path, f"{where}: video {stem!r} is not one of the pose files imported"
-            )
-        return stems.index(stem)
+        return stems.index(stem) if stem in stems else None
     vid = str(record.get("video_id", "") or "").strip()
     if vid:
         number = _frame(path, where, "video_id", vid)
-        if number not in video_ids:
+        if number in cut_ids:
             raise DataError(
-                path, f"{where}: video_id {number} is not a video of this import"
+                path,
+                f"{where}: video_id {number} is one piece of a recording cut by "
+                "--split-minutes; give the pose file's stem in a video column instead",
             )
-        return list(video_ids).index(number)
+        return list(video_ids).index(number) if number in video_ids else None
     if len(infos) == 1:
         return 0
     raise DataError(
@@ -94,12 +95,23 @@ def _recording_of(
     )
 
 
+def _named(record: dict[str, object]) -> str:
+    stem = str(record.get("video", "") or "").strip()
+    return stem or f"video_id {str(record.get('video_id', '')).strip()}"
+
+
 def read_intervals(
     path: str | Path,
     infos: Sequence[RecordingInfo],
     video_ids: Sequence[int | None] | None = None,
+    cut_ids: Collection[int] = (),
 ) -> LabelTable:
     """Read an interval table.
+
+    One table may cover more recordings than this import (a project's labels,
+    imported in several calls): rows whose ``video`` is not one of the pose
+    files imported, or whose ``video_id`` is not an id this import gives, are
+    left out and counted in :attr:`~mabe.data.importers.labels.LabelTable.skipped`.
 
     Parameters
     ----------
@@ -109,12 +121,15 @@ def read_intervals(
         The pose recordings of this import.
     video_ids
         The ids given to the recordings (``None`` for one cut into several videos).
+    cut_ids
+        The ids given to the pieces of recordings cut into several videos.
 
     Raises
     ------
     DataError
-        Missing columns; a row with a bad number, an unknown video, or both
-        frame and second columns missing (naming file and csv line).
+        Missing columns; a row with a bad number, a ``video_id`` of a cut
+        recording, or both frame and second columns missing (naming file and
+        csv line); rows, none of them about a recording of this import.
     """
     path = Path(path)
     table = read_table(path)
@@ -128,9 +143,19 @@ def read_intervals(
         raise DataError(path, f"missing column(s): {', '.join(missing)}")
     ids = list(video_ids) if video_ids is not None else [None] * len(infos)
     rows = []
+    others: list[str] = []
+    seen: set[tuple[str, bool]] = set()
     for i, record in enumerate(table.to_dict("records")):
         where = f"line {i + 2}"
-        recording = _recording_of(path, where, record, infos, ids)
+        recording = _recording_of(path, where, record, infos, ids, set(cut_ids))
+        if recording is None:
+            others.append(_named(record))
+            agent = str(record.get("agent", "") or "").strip()
+            target = str(record.get("target", "") or "").strip()
+            action = str(record.get("action", "") or "").strip()
+            if agent and action:
+                seen.add((action, target in ("", "self", agent)))
+            continue
         fps = infos[recording].fps
         use_frames = in_frames and str(record.get("start_frame", "")).strip() != ""
         if use_frames:
@@ -163,4 +188,17 @@ def read_intervals(
                 "stop_frame": stop,
             }
         )
-    return LabelTable(path, pd.DataFrame(rows, columns=list(LABEL_COLUMNS)))
+    if others and not rows:
+        named = list(dict.fromkeys(others))
+        more = f" and {len(named) - 3} more" if len(named) > 3 else ""
+        raise DataError(
+            path,
+            f"no row is about a pose file of this import (rows name {', '.join(named[:3])}"
+            f"{more}; imported: {', '.join(i.stem for i in infos)})",
+        )
+    return LabelTable(
+        path,
+        pd.DataFrame(rows, columns=list(LABEL_COLUMNS)),
+        skipped=len(others),
+        skipped_actions=seen,
+    )

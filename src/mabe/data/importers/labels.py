@@ -12,7 +12,7 @@ first bad one) and :func:`behaviors_labeled` builds the whitelist.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,11 +59,19 @@ class LabelTable:
     declared
         ``(recording, agent, target, action)`` annotated by the file even when
         no interval has them (a per-frame column of zeros).
+    skipped
+        Rows left out because they are about recordings not in this import
+        (one label file kept for a whole project, imported in several calls).
+    skipped_actions
+        ``(action, is_self)`` of those rows: the file annotates these actions
+        even when no row of this import has them.
     """
 
     path: Path
     rows: pd.DataFrame
     declared: set[tuple[int, str, str, str]] = field(default_factory=set)
+    skipped: int = 0
+    skipped_actions: set[tuple[str, bool]] = field(default_factory=set)
 
 
 def empty_rows() -> pd.DataFrame:
@@ -222,15 +230,18 @@ def behaviors_labeled(
     declared: set[tuple[int, int, int, str]],
     recording: int,
     only: Sequence[str] | None = None,
+    elsewhere: Collection[tuple[str, bool]] = (),
 ) -> list[schema.Triple]:
     """Build one recording's whitelist: each annotated pair times the file's actions of its kind.
 
     An action seen with a self pair (agent == target) is a self action; one
     seen with two mice is a pair action. Each (agent, target) pair annotated in
     ``recording`` gets every action of its kind that the label file annotates
-    anywhere. ``only`` (``--behaviors``) replaces the file's actions: a listed
-    action never seen takes its kind from the MABe vocabulary (pair unless a
-    known self action).
+    anywhere, ``elsewhere`` included (``(action, is_self)`` of rows about
+    recordings not in this import, so importing a project's recordings in
+    several calls gives the same whitelists as one call). ``only``
+    (``--behaviors``) replaces the file's actions: a listed action never seen
+    takes its kind from the MABe vocabulary (pair unless a known self action).
 
     Examples
     --------
@@ -239,7 +250,9 @@ def behaviors_labeled(
     [('mouse1', 'mouse2', 'attack'), ('mouse1', 'mouse2', 'sniff'), ('mouse2', 'self', 'rear')]
     """
     self_actions = {act for _, a, t, act in declared if a == t}
+    self_actions |= {act for act, is_self in elsewhere if is_self}
     pair_actions = {act for _, a, t, act in declared if a != t}
+    pair_actions |= {act for act, is_self in elsewhere if not is_self}
     if only is not None:
         chosen = list(dict.fromkeys(only))
         self_actions = {

@@ -47,7 +47,10 @@ class PoseRecording:
         ``float32 (frames, individuals, keypoints, 2)`` pixel (x, y); NaN where
         the keypoint is missing or below the confidence threshold.
     n_low_confidence
-        Keypoints (frame, individual, keypoint) dropped for low confidence.
+        Keypoints (frame, individual, keypoint) with coordinates dropped by the
+        confidence threshold, those without a confidence (NaN) included.
+    n_no_confidence
+        Of those, the ones dropped because their confidence is NaN.
     """
 
     path: Path
@@ -57,6 +60,7 @@ class PoseRecording:
     keypoints: tuple[str, ...]
     coords: np.ndarray
     n_low_confidence: int = 0
+    n_no_confidence: int = 0
 
     def __post_init__(self) -> None:
         expected = (len(self.individuals), len(self.keypoints), 2)
@@ -168,13 +172,14 @@ def load_recording(
         Frames per second; required unless the file records it (NWB). When both
         are known they must agree.
     min_confidence
-        Keypoints whose confidence is below this become absent. ``None``: keep all.
+        Keypoints whose confidence is below this, or missing (NaN, as in
+        hand-edited DeepLabCut files), become absent. ``None``: keep all.
 
     Raises
     ------
     DataError
         Missing or unreadable file, no frame rate, more than four individuals,
-        no frames.
+        no frames, ``min_confidence`` given for a file without any confidence.
 
     Examples
     --------
@@ -231,11 +236,24 @@ def _from_dataset(
     if xy.shape[0] == 0:
         raise DataError(path, "no frames")
     absent = ~np.isfinite(xy).all(axis=-1)
-    n_low = 0
-    if min_confidence is not None and "confidence" in ds:  # type: ignore[operator]
-        conf = ds["confidence"].transpose("time", "individuals", "keypoints").values  # type: ignore[index]
-        low = (conf < min_confidence) & ~absent  # NaN confidence is never "low"
-        n_low = int(low.sum())
+    n_low = n_unscored = 0
+    if min_confidence is not None:
+        conf = (
+            ds["confidence"].transpose("time", "individuals", "keypoints").values  # type: ignore[index]
+            if "confidence" in ds  # type: ignore[operator]
+            else np.full(absent.shape, np.nan)
+        )
+        # as movement's filter_by_confidence: a missing (NaN) confidence is not
+        # at or above the threshold, so the keypoint is left out
+        unscored = ~np.isfinite(conf) & ~absent
+        if unscored.any() and unscored.sum() == (~absent).sum():
+            raise DataError(
+                path,
+                "the file records no confidence for any keypoint, so --min-confidence "
+                "would leave nothing; import it without --min-confidence",
+            )
+        low = ~(conf >= min_confidence) & ~absent
+        n_low, n_unscored = int(low.sum()), int(unscored.sum())
         absent |= low
     xy[absent] = np.nan
     return PoseRecording(
@@ -246,4 +264,5 @@ def _from_dataset(
         keypoints=keypoints,
         coords=xy.astype(np.float32),
         n_low_confidence=n_low,
+        n_no_confidence=n_unscored,
     )

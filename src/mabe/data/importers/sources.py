@@ -3,19 +3,22 @@
 One row per imported video: the source pose file (absolute path, size and the
 sha256 of its first MiB, or of the whole file when smaller), the software it
 was read as, which frames of it the video holds (a recording may be cut into
-several videos), the individual names and their mouse ids. Export uses it to
-name mice and times as the user knows them; import uses the fingerprint to
-refuse the same file twice.
+several videos), the individual names and their mouse ids. Export, reports and
+ethograms use it to name mice and times as the user knows them
+(:func:`individual_names`, :func:`individual_name`); import uses the
+fingerprint to refuse the same file twice.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from mabe.data import schema
 from mabe.errors import DataError
 
 SOURCES_FILE = "sources.csv"
@@ -87,14 +90,52 @@ def read_sources(root: str | Path) -> pd.DataFrame:
     return table
 
 
+def _individuals(cell: object) -> list[str]:
+    return [str(name) for name in json.loads(str(cell) or "[]")]
+
+
 def source_of(sources: pd.DataFrame, video_id: int) -> dict[str, object] | None:
     """Return the parsed source row of one video (``individuals`` list, ints), or ``None``."""
     hits = sources[sources["video_id"].astype(str) == str(int(video_id))]
     if hits.empty:
         return None
     row: dict[str, object] = dict(hits.iloc[0])
-    row["individuals"] = json.loads(str(row["individuals"]) or "[]")
+    row["individuals"] = _individuals(row["individuals"])
     row["first_frame"] = int(str(row["first_frame"]))
     row["n_frames"] = int(str(row["n_frames"]))
     row["fps"] = float(str(row["fps"]))
     return row
+
+
+def individual_names(sources: pd.DataFrame) -> dict[int, tuple[str, ...]]:
+    """Individual names of each imported video, in mouse order (``{video_id: names}``).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"video_id": ["4"], "individuals": ['["adult", "juvenile"]']})
+    >>> individual_names(table)
+    {4: ('adult', 'juvenile')}
+    """
+    return {
+        int(vid): tuple(_individuals(cell))
+        for vid, cell in zip(sources["video_id"], sources["individuals"], strict=True)
+    }
+
+
+def individual_name(mouse: str, names: Sequence[str]) -> str:
+    """Return the name a person uses for ``mouseN`` (slot ``N - 1`` of ``names``), else ``mouse``.
+
+    ``self``, and a mouse beyond the names (or no names at all), stay as they are.
+
+    Examples
+    --------
+    >>> [individual_name(m, ["adult", "juvenile"]) for m in ("mouse2", "self", "mouse3")]
+    ['juvenile', 'self', 'mouse3']
+    >>> individual_name("mouse1", ())
+    'mouse1'
+    """
+    try:
+        number = schema.mouse_number(mouse)
+    except ValueError:
+        return mouse
+    return str(names[number - 1]) if 1 <= number <= len(names) else mouse

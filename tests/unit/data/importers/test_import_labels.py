@@ -157,7 +157,7 @@ def test_intervals_in_frames_and_seconds_with_names_or_mouse_ids(
             r"line 2: interval \[290, 301\) goes beyond the video",
         ),
         ("s1_DLC,mouse3,,rear,1,2", r"line 2: unknown subject/agent 'mouse3'"),
-        ("nope,adult,,rear,1,2", r"line 2: video 'nope' is not one of the pose files"),
+        ("nope,adult,,rear,1,2", r"no row is about a pose file of this import \(rows name nope; imported: s1_DLC\)"),
         ("s1_DLC,adult,,rear,1.5,2", r"line 2: start_frame '1.5' is not a whole frame"),
     ],
 )
@@ -170,6 +170,49 @@ def test_bad_interval_rows_are_refused_naming_the_line(
     with pytest.raises(DataError, match=message) as info:
         labels.resolve(intervals.read_intervals(path, [INFO]), [INFO])
     assert str(info.value).startswith(str(path))
+
+
+def test_rows_of_recordings_not_imported_are_skipped_and_counted(tmp_path: Path) -> None:
+    # one label file for a whole project; this import holds s1_DLC only
+    path = _intervals(
+        tmp_path,
+        "video,video_id,agent,target,action,start_frame,stop_frame\n"
+        "s9_DLC,,x,y,sniff,1,2\n"
+        "s1_DLC,,adult,juvenile,sniff,10,20\n"
+        ",7,adult,,rear,3,4\n"
+        ",5,adult,,rear,5,6\n"
+        "s9_DLC,,x,,rear,900,901\n",
+    )
+    table = intervals.read_intervals(path, [INFO], video_ids=[5])
+    assert table.skipped == 3
+    assert table.skipped_actions == {("sniff", False), ("rear", True)}
+    assert resolved(table) == [(1, 2, "sniff", 10, 20), (1, 1, "rear", 5, 6)]
+    assert table.rows["row"].tolist() == ["line 3", "line 5"]
+    # rows of this import are still checked in full
+    bad = _intervals(
+        tmp_path, "video,agent,target,action,start_frame,stop_frame\ns9_DLC,x,,a,1,2\ns1_DLC,rat,,a,1,2\n"
+    )
+    with pytest.raises(DataError, match="line 3: unknown subject/agent 'rat'"):
+        labels.resolve(intervals.read_intervals(bad, [INFO]), [INFO])
+
+
+def test_a_label_file_about_none_of_the_imported_recordings_is_refused(tmp_path: Path) -> None:
+    path = _intervals(
+        tmp_path,
+        "video,agent,target,action,start_frame,stop_frame\n"
+        + "".join(f"t{i}_DLC,a,b,sniff,1,2\n" for i in range(5)),
+    )
+    with pytest.raises(DataError) as info:
+        intervals.read_intervals(path, [INFO, OTHER])
+    assert str(info.value) == (
+        f"{path}: no row is about a pose file of this import (rows name t0_DLC, t1_DLC, "
+        "t2_DLC and 2 more; imported: s1_DLC, s2_DLC)"
+    )
+    by_id = _intervals(tmp_path, "video_id,agent,action,start_frame,stop_frame\n3,a,sniff,1,2\n")
+    with pytest.raises(DataError, match="rows name video_id 3; imported: s1_DLC"):
+        intervals.read_intervals(by_id, [INFO], video_ids=[1])
+    with pytest.raises(DataError, match="line 2: video_id 3 is one piece of a recording cut"):
+        intervals.read_intervals(by_id, [INFO], video_ids=[None], cut_ids={2, 3})
 
 
 def test_intervals_missing_columns(tmp_path: Path) -> None:

@@ -87,3 +87,53 @@ def test_more_than_four_individuals_is_refused(tmp_path: Path) -> None:
     save_poses.to_dlc_file(ds, tmp_path / "five.csv", split_individuals=False)
     with pytest.raises(DataError, match="5 individuals .* at most 4 mice"):
         load_recording(tmp_path / "five.csv", fps=30)
+
+
+def _dlc_with_blank_likelihoods(path: Path, blank: list[tuple[int, int]]) -> np.ndarray:
+    """A DeepLabCut csv as a person leaves it after editing: some likelihood cells empty.
+
+    ``blank`` holds (frame, column) pairs, column counting the x/y/likelihood
+    triples left to right (individual-major). Returns the (frames, 2, kp, ind)
+    positions; every written likelihood is 0.9.
+    """
+    from movement.io import load_poses, save_poses
+
+    rng = np.random.default_rng(1)
+    position = rng.uniform(0, 500, (6, 2, 2, 2)).round(3)
+    ds = load_poses.from_numpy(
+        position, np.full((6, 2, 2), 0.9), ["adult", "juvenile"], ["nose", "tail"]
+    )
+    save_poses.to_dlc_file(ds, path, split_individuals=False)
+    lines = path.read_text().splitlines()
+    for frame, triple in blank:
+        cells = lines[4 + frame].split(",")
+        cells[1 + 3 * triple + 2] = "" if triple % 2 else "nan"
+        lines[4 + frame] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    return position
+
+
+def test_a_missing_likelihood_does_not_pass_min_confidence(tmp_path: Path) -> None:
+    # (frame 1, adult nose), (frame 2, adult tail), (frame 4, juvenile tail)
+    path = tmp_path / "edited_DLC.csv"
+    position = _dlc_with_blank_likelihoods(path, [(1, 0), (2, 1), (4, 3)])
+    kept = load_recording(path, fps=30.0)
+    assert not np.isnan(kept.coords).any() and kept.n_low_confidence == 0
+    filtered = load_recording(path, fps=30.0, min_confidence=0.5)
+    assert filtered.n_low_confidence == 3 and filtered.n_no_confidence == 3
+    gone = np.isnan(filtered.coords).all(-1)
+    assert sorted(zip(*np.nonzero(gone), strict=True)) == [(1, 0, 0), (2, 0, 1), (4, 1, 1)]
+    np.testing.assert_allclose(
+        filtered.coords[0], position[0].transpose(2, 1, 0), atol=1e-3
+    )
+    # the threshold decides the rest: 0.9 passes 0.9, not 0.95
+    assert load_recording(path, fps=30.0, min_confidence=0.9).n_low_confidence == 3
+    assert load_recording(path, fps=30.0, min_confidence=0.95).n_low_confidence == 24
+
+
+def test_min_confidence_on_a_file_without_confidence_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "unscored_DLC.csv"
+    _dlc_with_blank_likelihoods(path, [(f, t) for f in range(6) for t in range(4)])
+    assert load_recording(path, fps=30.0).n_low_confidence == 0
+    with pytest.raises(DataError, match="records no confidence for any keypoint"):
+        load_recording(path, fps=30.0, min_confidence=0.5)
