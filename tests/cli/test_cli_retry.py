@@ -31,17 +31,17 @@ TIMING = ("wall_time_sec", "fit_time_sec", "fold_models_reused")
 
 
 class _Crash(Callback):
-    """Raise when epoch ``epoch`` (0-based) of the training it is given to starts."""
+    """Raise ``error`` when epoch ``epoch`` (0-based) of the training it is given to starts."""
 
-    def __init__(self, epoch: int) -> None:
-        self.epoch = epoch
+    def __init__(self, epoch: int, error: Exception) -> None:
+        self.epoch, self.error = epoch, error
 
     def on_train_epoch_start(self, trainer, *_) -> None:  # noqa: ANN001
         if trainer.current_epoch == self.epoch:
-            raise RuntimeError("simulated crash")
+            raise self.error
 
 
-def _crash_once(monkeypatch: pytest.MonkeyPatch, fold: int, epoch: int) -> None:
+def _crash_once(monkeypatch: pytest.MonkeyPatch, fold: int, epoch: int, error: Exception | None = None) -> None:
     """Make the network of fold ``fold`` raise at the start of its epoch ``epoch`` (once)."""
     from mabe.training import fit as fit_module
 
@@ -51,7 +51,7 @@ def _crash_once(monkeypatch: pytest.MonkeyPatch, fold: int, epoch: int) -> None:
     def fit(config, run_dir=None, *args, callbacks=None, **kwargs):  # noqa: ANN001, ANN202
         if armed[0] and Path(run_dir).as_posix().endswith(f"network/fold{fold}"):
             armed[0] = False
-            callbacks = [*(callbacks or []), _Crash(epoch)]
+            callbacks = [*(callbacks or []), _Crash(epoch, error or RuntimeError("simulated crash"))]
         return real(config, run_dir, *args, callbacks=callbacks, **kwargs)
 
     monkeypatch.setattr(fit_module, "fit", fit)
@@ -125,6 +125,19 @@ def test_a_failure_before_any_fold_leaves_nothing_and_the_same_command_runs(run_
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "finished" and summary["fold_models_reused"] == 0
     assert "resumed" not in result.out
+
+
+def test_ctrl_c_before_any_fold_prints_the_command_that_starts_again(run_cli, one_action, tmp_path, monkeypatch):
+    import shlex
+
+    from mabe.training.run import TrainingInterrupted
+
+    run = tmp_path / "run"
+    _crash_once(monkeypatch, fold=0, epoch=0, error=TrainingInterrupted("training interrupted"))
+    line = _one_line(run_cli(*_train(one_action, run)), code=130)
+    assert "nothing to keep, start again with: mabe train" in line and not run.exists()
+    command = shlex.split(line.split("start again with: ", 1)[1])
+    assert command[command.index("--folds") + 1] == "2", "the command that starts again keeps --folds"
 
 
 def test_cv_failing_early_keeps_the_users_directory_and_cache(run_cli, one_action, tmp_path, monkeypatch):
