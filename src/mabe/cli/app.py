@@ -111,14 +111,19 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, standalone_mode=True)
     except MabeError as exc:
-        _fail(int(getattr(exc, "exit_code", EXIT_USER_ERROR)), f"error: {exc}")
-    except KeyboardInterrupt:
-        _fail(EXIT_INTERRUPTED, "interrupted")
+        _fail(int(getattr(exc, "exit_code", EXIT_USER_ERROR)), f"error: {exc}{_notes(exc)}")
+    except KeyboardInterrupt as exc:
+        _fail(EXIT_INTERRUPTED, f"interrupted{_notes(exc)}")
     except Exception as exc:  # noqa: BLE001 - last line of defence for users
         _fail(
             EXIT_INTERNAL_ERROR,
-            f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            f"internal error: {type(exc).__name__}: {exc}{_notes(exc)} (run with --debug for the traceback)",
         )
+
+
+def _notes(exc: BaseException) -> str:
+    """Return the notes a workflow added to ``exc`` (e.g. that the run kept its work), for the same line."""
+    return "".join(f"; {note}" for note in getattr(exc, "__notes__", ()))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import typer
@@ -30,12 +31,15 @@ def cv(
     """Cross-fit each member on K-1 folds, predict the held-out fold, and score every fold honestly.
 
     Writes RUN/cv.json (and an ensemble run that mabe predict can use).
+    A run that fails before anything is worth keeping leaves nothing behind;
+    one that kept fold models says so and continues with --resume.
     """
+    started = time.perf_counter()
     from mabe.workflows.cv import run_cv
 
     names = [m.strip() for m in members.split(",") if m.strip()]
     result = run_cv(data, out, folds=folds, group_by=group_by, config_path=config, overrides=overrides,
-                    members=names, seed=seed, resume=resume, cache_dir=cache_dir)
+                    members=names, seed=seed, resume=resume, cache_dir=cache_dir, started=started)
     if as_json:
         typer.echo(json.dumps(result))
         return

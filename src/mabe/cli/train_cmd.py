@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,12 +45,13 @@ def train(
     Ctrl-C stops training after the last complete epoch's checkpoint, prints
     the command that resumes it and exits 130.
     """
+    started = time.perf_counter()
     from mabe.errors import MabeError
     from mabe.training.run import TrainingInterrupted
 
     try:
         if config is None:
-            _train_ensemble(data, out, overrides, resume, budget, folds)
+            _train_ensemble(data, out, overrides, resume, budget, folds, started)
             return
         if budget is not None:
             raise MabeError("--budget applies to the default ensemble; leave out --config or --budget")
@@ -57,7 +59,11 @@ def train(
 
         print_trained(train_run(data=data, out=out, config_path=config, overrides=overrides, resume=resume, tune=tune))
     except TrainingInterrupted as exc:
-        command = resume_command(data, out, config, overrides, tune)
+        command = resume_command(data, out, config, overrides, tune, folds, budget)
+        if config is None:  # the ensemble: what counts is whether the run kept anything
+            from mabe.workflows.cv_dir import has_work
+
+            exc.epochs_saved = int(has_work(out))
         if exc.epochs_saved == 0:
             raise TrainingInterrupted(f"{exc}; nothing to keep, start again with: {command}") from None
         raise TrainingInterrupted(f"{exc}; resume with: {command} --resume", exc.epochs_saved) from None
@@ -88,38 +94,65 @@ def print_trained(result: TrainResult) -> None:
 
 
 def _train_ensemble(
-    data: Path, out: Path, overrides: list[str], resume: bool, budget: float | None, folds: int
+    data: Path, out: Path, overrides: list[str], resume: bool, budget: float | None, folds: int, started: float
 ) -> None:
-    """Train the default ``mabe train`` ensemble, then print its scores."""
+    """Train the default ``mabe train`` ensemble, then print its scores, the budget's plan and the time taken."""
     from mabe.cli.cv_cmd import print_cv
+    from mabe.workflows.budget import describe_plan
     from mabe.workflows.train import train_ensemble
 
     result = train_ensemble(
-        data=data, out=out, overrides=overrides, resume=resume, budget_minutes=budget, folds=folds
+        data=data, out=out, overrides=overrides, resume=resume, budget_minutes=budget, folds=folds, started=started
     )
     print_cv(result)
     plan = result["budget"]
     if plan["budget_minutes"] is not None:
-        shrunk = ", ".join(plan["steps"]) or "nothing shrunk"
-        fits = "" if plan["fits"] else " (does not fit: smallest plan used)"
-        typer.echo(
-            f"budget {plan['budget_minutes']:g} min: estimated {plan['estimate_minutes']:.1f} min with "
-            f"{plan['folds']} folds of {', '.join(plan['members'])} ({shrunk}){fits}"
-        )
-    typer.echo(f"ensemble run written to {out}; took {result['wall_time_sec']:.0f} s")
+        typer.echo(describe_plan(plan))
+    typer.echo(f"ensemble run written to {out}; took {time.perf_counter() - started:.0f} s{resumed_note(result)}")
 
 
-def resume_command(data: Path, out: Path, config: Path | None, overrides: list[str], tune: bool) -> str:
+def resumed_note(result: dict) -> str:
+    """Return `` (resumed: ...)`` when an earlier attempt trained some fold models, else nothing.
+
+    Examples
+    --------
+    >>> resumed_note({"fold_models": 4, "fold_models_reused": 2})
+    ' (resumed: 2 of 4 fold models were trained by an earlier attempt)'
+    >>> resumed_note({"fold_models": 4, "fold_models_reused": 0})
+    ''
+    """
+    reused = int(result.get("fold_models_reused") or 0)
+    if not reused:
+        return ""
+    return f" (resumed: {reused} of {result['fold_models']} fold models were trained by an earlier attempt)"
+
+
+def resume_command(
+    data: Path,
+    out: Path,
+    config: Path | None,
+    overrides: list[str],
+    tune: bool,
+    folds: int = 5,
+    budget: float | None = None,
+) -> str:
     """Return the ``mabe train`` command line (shell-quoted) that continues this run.
+
+    ``folds`` and ``budget`` are the default ensemble's (``--folds`` only when not 5).
 
     Examples
     --------
     >>> resume_command(Path("d"), Path("runs/a b"), None, ["epochs=3"], True)
     "mabe train --data d --out 'runs/a b' --set epochs=3"
+    >>> resume_command(Path("d"), Path("r"), None, [], True, folds=2, budget=1.5)
+    'mabe train --data d --out r --folds 2 --budget 1.5'
     """
     parts = ["mabe", "train", "--data", str(data), "--out", str(out)]
     if config is not None:
         parts += ["--config", str(config)]
+    else:
+        parts += ["--folds", str(folds)] if folds != 5 else []
+        parts += ["--budget", f"{budget:g}"] if budget is not None else []
     for item in overrides:
         parts += ["--set", item]
     if not tune:

@@ -11,9 +11,9 @@ A single-model ("network") run directory holds::
     RUN/feature_cache/   per-video features (when no other cache is given); not part of the
                          run's state: a directory holding only it is a new run
 
-An ensemble run (:mod:`mabe.workflows.ensemble`) holds ``ensemble.json``,
-``cv.json``, ``decode.json`` and ``summary.json``; their paths are here too,
-their content is owned by the workflow that writes them.
+An ensemble run (:mod:`mabe.workflows.ensemble`) holds ``cv_plan.json``,
+``ensemble.json``, ``cv.json``, ``decode.json`` and ``summary.json``; their
+paths are here too, their content is owned by the workflow that writes them.
 
 Where the checkpoints go (``checkpoint_dir`` of the config):
 
@@ -77,6 +77,7 @@ RECORD_FILE = "run.json"
 INDEX_FILE = "index.json"
 DEFAULT_CHECKPOINT_DIR = "checkpoints"
 FEATURE_CACHE_DIR = "feature_cache"
+PLAN_FILE = "cv_plan.json"
 
 
 def _read_model(path: Path, model: type[BaseModel]) -> Any:
@@ -140,6 +141,11 @@ class Run:
     def ensemble_path(self) -> Path:
         """The ensemble record (``ensemble.json``, :mod:`mabe.workflows.ensemble`) of an ensemble run."""
         return self.path / "ensemble.json"
+
+    @property
+    def plan_path(self) -> Path:
+        """The plan of a cross-fitting run (``cv_plan.json``, :mod:`mabe.workflows.cv`): folds, members, data fingerprint."""
+        return self.path / PLAN_FILE
 
     @property
     def cv_path(self) -> Path:

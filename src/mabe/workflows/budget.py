@@ -47,7 +47,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,8 +190,9 @@ def plan_budget(
         n_trees = int(trees.get("n_estimators") or MIN_TREES)
         if epochs <= MIN_EPOCHS and n_trees <= MIN_TREES:
             break
-        network["epochs"] = max(MIN_EPOCHS, epochs // 2)
-        trees["n_estimators"] = max(MIN_TREES, n_trees // 2)
+        # halved down to the floor, never raised to it (a user's 2 epochs stay 2)
+        network["epochs"] = min(epochs, max(MIN_EPOCHS, epochs // 2))
+        trees["n_estimators"] = min(n_trees, max(MIN_TREES, n_trees // 2))
         steps.append(f"epochs {network['epochs']}, trees {trees['n_estimators']}")
         if (plan := make(steps)).fits:
             return plan
@@ -210,3 +211,37 @@ def plan_budget(
         folds = 2
         steps.append("2 folds")
     return make(steps)
+
+
+def describe_plan(plan: Mapping[str, Any]) -> str:
+    """Say in words which plan a budget chose (folds, members, epochs, trees) and its estimate.
+
+    ``plan`` is :meth:`BudgetPlan.to_dict` (as ``summary.json`` keeps it).
+
+    Examples
+    --------
+    >>> plan = {"folds": 3, "members": ["network", "lgbm"], "network": {"epochs": 4}, "trees": {"n_estimators": 100},
+    ...         "estimate_minutes": 9.81, "budget_minutes": 10, "steps": ["3 folds", "epochs 4, trees 100"], "fits": True}
+    >>> describe_plan(plan)
+    'budget 10 min: 3 folds of the network (4 epochs) and LightGBM (100 trees per action); estimated 9.8 min'
+    >>> describe_plan(plan | {"members": ["lgbm"], "folds": 2, "steps": ["network dropped", "2 folds"],
+    ...                       "estimate_minutes": 0.42, "budget_minutes": 0.1, "fits": False})
+    'budget 0.1 min: 2 folds of LightGBM alone (100 trees per action; the network dropped); estimated 0.4 min, over the budget: the smallest plan there is'
+    >>> describe_plan(plan | {"steps": [], "estimate_minutes": 44.0, "budget_minutes": 60})
+    'budget 60 min: 3 folds of the network (4 epochs) and LightGBM (100 trees per action), as without a budget; estimated 44.0 min'
+    """
+    members = list(plan["members"])
+    parts = []
+    if "network" in members:
+        parts.append(f"the network ({plan['network'].get('epochs')} epochs)")
+    if "lgbm" in members:
+        dropped = "; the network dropped" if "network dropped" in plan.get("steps", ()) else ""
+        alone = " alone" if len(members) == 1 else ""
+        parts.append(f"LightGBM{alone} ({plan['trees'].get('n_estimators')} trees per action{dropped})")
+    text = f"budget {plan['budget_minutes']:g} min: {plan['folds']} folds of {' and '.join(parts)}"
+    if not plan.get("steps"):
+        text += ", as without a budget"
+    text += f"; estimated {plan['estimate_minutes']:.1f} min"
+    if not plan.get("fits", True):
+        text += ", over the budget: the smallest plan there is"
+    return text

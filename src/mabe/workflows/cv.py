@@ -9,12 +9,17 @@ per-action blend weights, and decoding tuned on every training video.
 
 The run directory is an ensemble run (layout in :mod:`mabe.workflows.ensemble`)::
 
-    RUN/cv_plan.json               folds and member settings (a rerun with --resume continues it)
+    RUN/cv_plan.json               folds, member settings, the data's fingerprint (--resume continues it)
     RUN/members/<name>/fold<k>/    fold models
     RUN/oof/<name>/<video_id>.npz  out-of-fold probabilities
     RUN/cv.json                    scores
     RUN/candidates.json            every candidate's weights and decoding tuned on all out-of-fold videos
     RUN/decode.json, RUN/ensemble.json, RUN/summary.json (last: the run is finished)
+
+An attempt that fails before anything is worth keeping removes what it
+created, so the same command runs again; one that kept work says
+``--resume``; ``--resume`` refuses data that changed since
+(:mod:`mabe.workflows.cv_dir`).
 
 Workflows return data; only :mod:`mabe.cli.cv_cmd` prints.
 """
@@ -39,6 +44,7 @@ from mabe.training.prepare import labelled_metas
 from mabe.training.run import Run
 from mabe.training.split import split_videos
 from mabe.workflows.blend import BlendStats, video_truth, whitelisted_only
+from mabe.workflows.cv_dir import DATA_KEY, Attempt, check_run_dir, data_fingerprint
 from mabe.workflows.cv_scores import cross_validate
 from mabe.workflows.ensemble import EnsembleRecord, MemberRecord, member_fold
 from mabe.workflows.members import (
@@ -52,7 +58,6 @@ from mabe.workflows.members import (
 from mabe.workflows.oof import load_oof, oof_path, save_oof
 from mabe.workflows.recommend import recommended_config
 
-PLAN_FILE = "cv_plan.json"
 CANDIDATES_FILE = "candidates.json"
 """Each candidate (member alone, blend) with its weights and decoding tuned on every out-of-fold video."""
 DEFAULT_MEMBERS: tuple[str, ...] = ("network", "lgbm")
@@ -98,23 +103,6 @@ def _inner_fraction(spec_list: Sequence[MemberSpec]) -> float:
     return INNER_VAL_FRACTION
 
 
-def _check_run_dir(out: Path, plan: dict, resume: bool) -> None:
-    """Refuse a finished run, a foreign directory, or an unfinished one without ``resume`` / with another plan."""
-    if not out.exists() or (out.is_dir() and not any(out.iterdir())):
-        return
-    if not out.is_dir():
-        raise MabeError(f"{out}: exists and is not a directory; choose another --out")
-    if Run(out).summary_path.is_file():
-        raise MabeError(f"{out}: already holds a finished run; choose another --out (mabe never replaces a run)")
-    plan_file = out / PLAN_FILE
-    if not plan_file.is_file():
-        raise MabeError(f"{out}: exists and is not a mabe run directory; choose another --out")
-    if not resume:
-        raise MabeError(f"{out}: holds an unfinished cross-fitting run; pass --resume to continue it or choose another --out")
-    if json.loads(plan_file.read_text()) != json.loads(json.dumps(plan)):
-        raise MabeError(f"{out}: holds a cross-fitting run with other folds or settings; choose another --out")
-
-
 def run_cv(
     data: Path | str,
     out: Path | str,
@@ -128,6 +116,7 @@ def run_cv(
     specs: list[MemberSpec] | None = None,
     cache_dir: Path | str | None = None,
     extra: dict[str, Any] | None = None,
+    started: float | None = None,
 ) -> dict[str, Any]:
     """Cross-fit every member, score honestly, and leave a ready-to-predict ensemble run in ``out``.
 
@@ -141,13 +130,17 @@ def run_cv(
         What to train (:func:`member_specs`); ``specs`` replaces them when given
         (``mabe train --budget`` passes shrunk ones).
     resume
-        Continue an unfinished run with the same plan (finished fold models
-        and out-of-fold files are kept).
+        Continue an unfinished run with the same plan and data (finished fold
+        models and out-of-fold files are kept; an unfinished network fold
+        continues from its last checkpoint).
     cache_dir
         The trees' per-video feature cache, shared by every fold; default
         ``$MABE_CACHE_DIR``, else ``RUN/feature_cache``.
     extra
         More keys for ``cv.json`` and ``summary.json`` (e.g. the budget plan).
+    started
+        ``time.perf_counter()`` when the job began (the CLI passes its start, so
+        imports and planning count in ``wall_time_sec``); default: now.
 
     Returns
     -------
@@ -158,9 +151,15 @@ def run_cv(
         ``scores`` per candidate and ``video_ids``); ``by_model`` (the same
         breakdown per member and for ``blend``); ``tuned_oof_score`` per
         candidate; ``selected``, ``blend_weights``, ``members``, ``n_folds``,
-        ``group_by``, ``wall_time_sec``.
+        ``group_by``, ``wall_time_sec`` (this attempt, from ``started``),
+        ``fold_models`` and ``fold_models_reused`` (finished by an earlier attempt).
+
+    Raises
+    ------
+    MabeError
+        If ``out`` may not be written (:func:`mabe.workflows.cv_dir.check_run_dir`).
     """
-    started = time.perf_counter()
+    started = time.perf_counter() if started is None else started
     out = Path(out)
     dataset = MabeDataset(data)
     metas = labelled_metas(dataset, "train")
@@ -175,10 +174,29 @@ def run_cv(
         "seed": seed,
         "folds": fold_ids,
         "members": [{"name": s.name, "kind": s.kind, "settings": s.settings} for s in specs],
+        DATA_KEY: data_fingerprint(dataset, metas),
     }
-    _check_run_dir(out, plan, resume)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / PLAN_FILE, json.dumps(plan, indent=2, default=str) + "\n")
+    check_run_dir(out, plan, resume, cache_dir)
+    with Attempt(out, cache_dir):
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(Run(out).plan_path, json.dumps(plan, indent=2, default=str) + "\n")
+        return _cross_fit(out, dataset, metas, actions, specs, fold_ids, plan, cache_dir, started, extra)
+
+
+def _cross_fit(
+    out: Path,
+    dataset: MabeDataset,
+    metas: list,
+    actions: list[str],
+    specs: list[MemberSpec],
+    fold_ids: list,
+    plan: dict[str, Any],
+    cache_dir: Path | str | None,
+    started: float,
+    extra: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Train every fold model not yet finished, predict out of fold, score, and write the ensemble run."""
+    folds, group_by, seed = plan["n_folds"], plan["group_by"], plan["seed"]
 
     by_id = {m.video_id: m for m in metas}
     if cache_dir is not None:
@@ -187,6 +205,7 @@ def run_cv(
         cache_dir = out / "feature_cache"
     fraction = _inner_fraction(specs)
     fit_times: dict[str, float] = {s.name: 0.0 for s in specs}
+    reused = 0
     for k, fold in enumerate(fold_ids):
         held = set(fold)
         pool = [m for m in metas if m.video_id not in held]
@@ -195,7 +214,9 @@ def run_cv(
         for spec in specs:
             fold_dir = out / member_fold(spec.name, k)
             t0 = time.perf_counter()
-            if not member_finished(spec.kind, fold_dir):
+            if member_finished(spec.kind, fold_dir):
+                reused += 1
+            else:
                 fit_member(spec, dataset, train_metas, valid_metas, actions, fold_dir, cache_dir)
             fit_times[spec.name] += time.perf_counter() - t0
             todo = [by_id[v] for v in fold if not oof_path(out, spec.name, v).is_file()]
@@ -216,6 +237,8 @@ def run_cv(
         "group_by": group_by,
         "n_videos": len(metas),
         "fit_time_sec": {k: round(v, 1) for k, v in fit_times.items()},
+        "fold_models": len(specs) * folds,
+        "fold_models_reused": reused,
         "wall_time_sec": round(time.perf_counter() - started, 1),
         **(extra or {}),
     }
@@ -253,6 +276,7 @@ def run_cv(
         "group_by": group_by,
         "actions": actions,
         "data": {"data_dir": str(dataset.root), "train_video_ids": sorted(by_id), "videos_train": len(metas)},
+        "fold_models_reused": reused,
         "wall_time_sec": report["wall_time_sec"],
         **(extra or {}),
     }

@@ -101,6 +101,8 @@ def fit_member(
     checkpoint only; they must not include the videos the fold model will
     predict out of fold. ``cache_dir`` is the per-video feature cache of the
     trees and the network (shared by every fold; default: each model's own).
+    A network fold an earlier attempt left unfinished continues from its last
+    checkpoint (with every random state, so as if never interrupted).
     """
     if spec.kind == "network":
         from mabe.training.fit import fit  # heavy: torch, lightning
@@ -109,7 +111,9 @@ def fit_member(
             update={"data_dir": str(dataset.root), "run_dir": str(out_dir)}
         )
         split = ([m.video_id for m in train_metas], [m.video_id for m in valid_metas])
-        return fit(config, out_dir, split=split, progress_bar=False, cache_dir=cache_dir)
+        # a fold an earlier attempt left unfinished continues from its last checkpoint
+        resume = Run(out_dir).state() == "unfinished"
+        return fit(config, out_dir, resume=resume, split=split, progress_bar=False, cache_dir=cache_dir, user_keys=set())
     from mabe.training.trees import TreeSettings, fit_trees  # heavy: torch, scipy
 
     settings = TreeSettings(**spec.settings)

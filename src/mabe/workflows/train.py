@@ -6,6 +6,7 @@ prints it) and progress goes through :func:`mabe.progress.status`.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,7 @@ def train_ensemble(
     folds: int = DEFAULT_FOLDS,
     members: tuple[str, ...] | None = None,
     cache_dir: Path | None = None,
+    started: float | None = None,
 ) -> dict:
     """Train the default ``mabe train`` ensemble: cross-fit the trees and the network, blend, tune on every video.
 
@@ -164,6 +166,9 @@ def train_ensemble(
         Folds before shrinking (at most the number of labelled training videos).
     members
         Default ``("network", "lgbm")``.
+    resume, cache_dir, started
+        As :func:`mabe.workflows.cv.run_cv` (``started`` defaults to now, so
+        ``wall_time_sec`` covers the planning here too).
 
     Returns
     -------
@@ -173,6 +178,7 @@ def train_ensemble(
     from mabe.training.prepare import labelled_metas  # heavy: torch (the data module)
     from mabe.workflows.cv import DEFAULT_MEMBERS, member_specs, run_cv  # heavy: torch
 
+    started = time.perf_counter() if started is None else started
     for item in overrides or []:
         key, value = parse_override(item)
         if (key == "strategy" and "ddp" in str(value)) or (key in ("devices", "num_nodes") and str(value) not in ("1", "auto")):
@@ -203,4 +209,4 @@ def train_ensemble(
         if s.name in plan.members
     ]
     return run_cv(data, out, folds=plan.folds, specs=chosen, resume=resume, cache_dir=cache_dir,
-                  extra={"budget": plan.to_dict()})
+                  extra={"budget": plan.to_dict()}, started=started)

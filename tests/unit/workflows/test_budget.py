@@ -8,6 +8,7 @@ from mabe.workflows.budget import (
     MIN_EPOCHS,
     MIN_TREES,
     DataSize,
+    describe_plan,
     estimate_minutes,
     plan_budget,
 )
@@ -65,3 +66,26 @@ def test_every_fitting_plan_is_within_budget(minutes: float) -> None:
     plan = plan_budget(SIZE, minutes, 5, BOTH, NET, TREES)
     if plan.fits:
         assert estimate_minutes(SIZE, plan.folds, plan.members, plan.network, plan.trees) <= minutes
+
+
+def test_shrinking_never_raises_a_small_setting_to_the_floor() -> None:
+    small_net, small_trees = NET | {"epochs": 2}, TREES | {"n_estimators": 15}
+    plan = plan_budget(SIZE, 1e-6, 5, BOTH, small_net, small_trees)
+    assert plan.trees["n_estimators"] <= 15
+    net8 = NET | {"epochs": 8}
+    plan = plan_budget(SIZE, 0.99 * estimate_minutes(SIZE, 3, BOTH, net8, small_trees), 5, BOTH, net8, small_trees)
+    assert plan.members == BOTH and plan.steps[-1] == f"epochs {MIN_EPOCHS}, trees 15"
+    assert plan.network["epochs"] == MIN_EPOCHS and plan.trees["n_estimators"] == 15
+
+
+@pytest.mark.parametrize("minutes", [1e-6, 5.0, 30.0, 1e6])
+def test_the_budget_line_names_the_chosen_plan_not_the_steps_tried(minutes: float) -> None:
+    plan = plan_budget(SIZE, minutes, 5, BOTH, NET, TREES).to_dict()
+    line = describe_plan(plan)
+    assert line.startswith(f"budget {minutes:g} min: {plan['folds']} folds of ")
+    assert f"{plan['trees']['n_estimators']} trees per action" in line
+    assert ("network" in plan["members"]) == (f"the network ({plan['network']['epochs']} epochs)" in line)
+    assert f"estimated {plan['estimate_minutes']:.1f} min" in line
+    assert ("over the budget" in line) == (not plan["fits"])
+    tried = [step for step in plan["steps"][:-1] if step.startswith(("epochs", "trees"))]  # not the final one
+    assert not any(step in line for step in tried), (line, plan["steps"])

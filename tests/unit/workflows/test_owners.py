@@ -21,7 +21,8 @@ import pytest
 SRC = Path(__file__).resolve().parents[3] / "src" / "mabe"
 
 RUN_FILES = frozenset(
-    {"summary.json", "decode.json", "config.yaml", "ensemble.json", "cv.json", "run.json", "metrics.csv", "index.json"}
+    {"summary.json", "decode.json", "config.yaml", "ensemble.json", "cv.json", "run.json", "metrics.csv", "index.json",
+     "cv_plan.json"}
 )
 """Files of a run directory (single-model and ensemble)."""
 
