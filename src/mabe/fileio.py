@@ -34,7 +34,8 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
 def atomic_write_with(path: str | Path, write: Callable[[BinaryIO], object]) -> Path:
     """Write ``path`` by calling ``write(handle)`` on a temporary sibling, then ``os.replace`` (the one implementation).
 
-    A reader sees the old file or the new one, never half; the new file gets the
+    A reader sees the old file or the new one, never half, also after a power cut
+    (the data is fsync'ed before the rename, the folder after it); the new file gets the
     permissions of a normally created one (``0o666 & ~umask``), and temporaries
     of killed writers are removed first. ``write`` streams, so a large array
     never has to be held as bytes.
@@ -54,11 +55,28 @@ def atomic_write_with(path: str | Path, write: Callable[[BinaryIO], object]) -> 
             os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as handle:
             write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())  # the bytes are on disk before the name points at them
         os.replace(tmp, path)
+        _fsync_directory(path.parent)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Make a rename inside ``folder`` durable where the platform allows it (POSIX); a no-op elsewhere."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # Windows cannot open a directory
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems refuse fsync on a directory
+        pass
+    finally:
+        os.close(fd)
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:

@@ -32,7 +32,7 @@ from mabe.data.io import MabeDataset
 from mabe.data.types import VideoMeta
 from mabe.decode import DecodeParams
 from mabe.errors import InvalidSubmission, MabeError
-from mabe.fileio import atomic_write_text
+from mabe.fileio import atomic_write_text, current_umask
 from mabe.metrics import score_report
 from mabe.plots import (
     decode_params_frame,
@@ -188,7 +188,7 @@ def _publish(staging: Path, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(out / "figures", ignore_errors=True)
     os.replace(staging / "figures", out / "figures")
-    os.chmod(staging / REPORT_FILE, 0o644)  # a page to share, not a private temp file
+    os.chmod(staging / REPORT_FILE, 0o666 & ~current_umask())  # what the umask gives a new file, as the README promises
     os.replace(staging / REPORT_FILE, out / REPORT_FILE)
     shutil.rmtree(staging, ignore_errors=True)
 
