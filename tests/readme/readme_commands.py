@@ -62,8 +62,8 @@ class BlockSpec:
     """A known README block: test id, the key of its first command, and what it needs beforehand.
 
     ``setup`` commands run first in the block's directory (for a block that uses a dataset it
-    does not create); ``env`` is added to every command's environment. Both may use the
-    placeholders of the substitution table.
+    does not create) and may use the placeholders of the substitution table; ``env`` adds
+    variables to every command's environment, each a path relative to the block's directory.
     """
 
     name: str

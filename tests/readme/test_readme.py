@@ -184,9 +184,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _fill(text: str, tmp: Path) -> str:
-    return (text.replace("{python}", sys.executable).replace("{tests}", str(HERE))
-            .replace("{port}", str(_free_port())).replace("{tmp}", str(tmp)))
+def _fill(text: str) -> str:
+    """A substitution or setup command with its placeholders ({python}, {tests}, {port}) filled in."""
+    return text.replace("{python}", sys.executable).replace("{tests}", str(HERE)).replace("{port}", str(_free_port()))
 
 
 def _environment(spec: BlockSpec, work: Path) -> dict[str, str]:
@@ -195,8 +195,7 @@ def _environment(spec: BlockSpec, work: Path) -> dict[str, str]:
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     src = str(Path(mabe.__file__).resolve().parents[1])
     env["PYTHONPATH"] = os.pathsep.join([src, *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])
-    for key, value in spec.env.items():
-        env[key] = str((work / _fill(value, work.parent)).resolve()) if value.startswith(".") else _fill(value, work.parent)
+    env.update({key: str((work / value).resolve()) for key, value in spec.env.items()})
     return env
 
 
@@ -248,7 +247,7 @@ def test_readme_block(spec: BlockSpec, tmp_path, tmp_path_factory):
 
     rows: list[tuple[str, str, str, str, str]] = []
     failure = None
-    todo = [("setup", None, _fill(c, tmp_path)) for c in spec.setup] + [(s.how, s, s.run) for s in steps]
+    todo = [("setup", None, _fill(c)) for c in spec.setup] + [(s.how, s, s.run) for s in steps]
     for how, step, command in todo:
         line = str(step.command.line) if step else "-"
         shown = step.command.key if step else command
@@ -256,7 +255,7 @@ def test_readme_block(spec: BlockSpec, tmp_path, tmp_path_factory):
             rows.append((line, shown, "not run", "-", "-"))
             continue
         if step is not None and how == "substituted":
-            command = _fill(command, tmp_path)
+            command = _fill(command)
         code, output, seconds = _bash(command, work, env)
         rows.append((line, shown, how, str(code), f"{seconds:.1f}"))
         if code != 0:
