@@ -14,7 +14,8 @@ Kaggle credentials as a Modal secret named ``kaggle`` (keys ``KAGGLE_USERNAME`` 
 Each remote function calls the same workflow function as the matching ``mabe`` command, on
 ``/vol/data`` (the competition data) and ``/vol/runs/<run>``. GPU type and time limit are
 options of the entrypoints (``--gpu``, ``--timeout-hours``), applied with ``with_options``;
-``--gpu H100:2 --overrides "strategy=ddp;devices=2"`` trains on two GPUs of one machine.
+``--gpu H100:2 --config recommended --overrides "strategy=ddp;devices=2"`` trains one network on two
+GPUs of one machine (the default ensemble trains its folds one device at a time and refuses DDP).
 Defining the app needs no account and no network: Modal connects on ``modal run``.
 """
 
