@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from mabe.data.schema import mouse_number
 from mabe.errors import DataError
 
 SOURCES_FILE = "sources.csv"
@@ -98,3 +99,15 @@ def source_of(sources: pd.DataFrame, video_id: int) -> dict[str, object] | None:
     row["n_frames"] = int(str(row["n_frames"]))
     row["fps"] = float(str(row["fps"]))
     return row
+
+
+def individual_name(mouse: str, names: tuple[str, ...] | list[str]) -> str:
+    """Return the pose file's name of ``mouseN`` (mouse ``N`` is the ``N``-th individual), else ``mouse``.
+
+    Examples
+    --------
+    >>> individual_name("mouse2", ("adult", "juvenile")), individual_name("mouse3", ("adult",))
+    ('juvenile', 'mouse3')
+    """
+    number = mouse_number(mouse)
+    return names[number - 1] if 1 <= number <= len(names) else mouse
