@@ -185,7 +185,8 @@ def run_stats(
     files = _Outputs(Path(out))
     tables: dict[str, pd.DataFrame] = {}
     if submission is not None or oof is not None:
-        status("decoding out-of-fold predictions" if oof is not None else f"reading {submission}")
+        if oof is not None:
+            status(f"decoding the out-of-fold predictions of {oof}")
         predictions = read_submission(submission) if submission is not None else oof_submission(oof)  # type: ignore[arg-type]
         tables["predicted"] = compute_stats(dataset, split, predictions, True, per, vocabulary, by)
     if labels:
