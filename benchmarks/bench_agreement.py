@@ -12,8 +12,9 @@ each (CalMS21 with ``--budget 3``) and predicts the test splits; then
 total duration and bout count with the labelled ones, on the test videos
 and on the training videos' out-of-fold predictions (``--oof``, decoded with
 the run's decoding, which was tuned on those same probabilities: slightly
-optimistic). ``--per recording`` is added for ethome (the 6 videos are one
-recording). Needs ``../shared/data`` (or ``MABE_SHARED_DATA``).
+optimistic). For ethome, whose 6 videos are one recording with one labelled
+pair, the out-of-fold training videos and the test videos are also pooled
+(n = 6 videos), and put back per recording (its train part and its test part). Needs ``../shared/data`` (or ``MABE_SHARED_DATA``).
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ CASES = (
     # dataset, predictions, split, per
     ("ethome", "test", "test", "video"),
     ("ethome", "oof", "train", "video"),
+    ("ethome", "oof+test", "both", "video"),
     ("ethome", "oof+test", "both", "recording"),
     ("calms", "test", "test", "video"),
     ("calms", "oof", "train", "video"),
@@ -100,7 +102,10 @@ def _both_splits(work: Path, name: str, per: str) -> pd.DataFrame:
         labels = dataset.solution(split, progress=False, include_boutless=False)
         p = compute_stats(dataset, split, preds, True, per).rename(columns={"recording": "unit"})
         t = compute_stats(dataset, split, labels, False, per).rename(columns={"recording": "unit"})
-        parts.append(paired_stats(p.assign(unit=p["unit"] + f" ({split})"), t.assign(unit=t["unit"] + f" ({split})")))
+        p = p.rename(columns={"video_id": "unit"})
+        t = t.rename(columns={"video_id": "unit"})
+        parts.append(paired_stats(p.assign(unit=p["unit"].astype(str) + f" ({split})"),
+                                  t.assign(unit=t["unit"].astype(str) + f" ({split})")))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -147,9 +152,13 @@ def _markdown(table: pd.DataFrame) -> str:
 
 def _figure(pairs: dict) -> object:
     keys = [(k, a) for k, p in pairs.items() for a in sorted(p["action"].unique())]
-    fig = new_figure(3.2 * len(keys), 3.4)
-    axes = np.atleast_1d(fig.subplots(1, len(keys)))
-    for ax, ((name, source, per), action) in zip(axes, keys, strict=True):
+    cols = 4
+    rows = -(-len(keys) // cols)
+    fig = new_figure(3.2 * cols, 3.2 * rows)
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    for ax in axes[len(keys):]:
+        ax.set_axis_off()
+    for ax, ((name, source, per), action) in zip(axes, keys, strict=False):
         p = pairs[(name, source, per)]
         p = p[p["action"] == action]
         x, y = p["total_duration_s_labelled"].to_numpy(float), p["total_duration_s_predicted"].to_numpy(float)

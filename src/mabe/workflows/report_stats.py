@@ -34,8 +34,8 @@ def stats_summary(table: pd.DataFrame) -> pd.DataFrame:
     >>> t = pd.DataFrame({"agent": ["mouse1"] * 2, "target": ["mouse2"] * 2, "action": ["sniff"] * 2,
     ...                   "counted": [True, True], "bouts": [2, 0], "total_duration_s": [3.0, 0.0],
     ...                   "fraction": [0.1, 0.0], "latency_s": [1.0, float("nan")], "mean_bout_s": [1.5, float("nan")]})
-    >>> stats_summary(t)[["videos", "bouts", "total_duration_s", "mean_fraction"]].values.tolist()
-    [[2, 2, 3.0, 0.05]]
+    >>> stats_summary(t)[["videos", "bouts", "total_duration_s", "mean_fraction"]].to_dict("records")
+    [{'videos': 2, 'bouts': 2, 'total_duration_s': 3.0, 'mean_fraction': 0.05}]
     """
     keys = ["agent", "target", "action"]
     names = [c for c in ("agent_name", "target_name") if c in table.columns]
