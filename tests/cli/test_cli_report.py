@@ -190,7 +190,7 @@ def test_report_with_data_embeds_every_figure(tiny_run, small_dataset, tmp_path)
     pngs = sorted((out / "figures").glob("*.png"))
     names = {p.stem for p in pngs}
     meta = pd.read_csv(small_dataset / "test.csv")
-    assert names == {"learning_curves", "scores"} | {f"ethogram_{v}" for v in meta["video_id"]} | {
+    assert names == {"learning_curves", "scores", "time_budget"} | {f"ethogram_{v}" for v in meta["video_id"]} | {
         n for n in names if n.startswith("traces_")
     }
     assert len([n for n in names if n.startswith("traces_")]) == 1

@@ -47,6 +47,7 @@ from mabe.training.run import Run
 from mabe.workflows.decoding_checks import degenerate_decoding
 from mabe.workflows.predict import iter_video_probs, load_decode_params, predict_split_report
 from mabe.workflows.report_page import Section, render_page
+from mabe.workflows.report_stats import stats_section
 from mabe.workflows.whitelist import decoding_whitelist, run_actions
 
 if TYPE_CHECKING:
@@ -239,7 +240,8 @@ def build_report(
     overwrite
         Replace an existing report.
     max_ethograms
-        Draw ethograms of at most this many videos (the traced one first).
+        Draw ethograms of at most this many videos (the traced one first)
+        when the split is labelled; of every video when it is not.
 
     Raises
     ------
@@ -373,7 +375,7 @@ def _prediction_sections(
     # ethograms
     chosen = video if video is not None else _choose_video(videos, solution, table)
     order = [chosen] + [v for v in videos["video_id"] if v != chosen]
-    shown = [v for v in order if v is not None][:max_ethograms]
+    shown = [v for v in order if v is not None][: max_ethograms if solution is not None else None]
     names = []
     for vid in shown:
         meta = metas[vid]
@@ -384,6 +386,7 @@ def _prediction_sections(
         names.append(figs.add(f"ethogram_{vid}", fig))
     more = f" Showing {len(shown)} of {len(videos)} videos." if len(shown) < len(videos) else ""
     sections.append(Section("Ethograms", text="Bouts per (agent → target) pair over time." + more, figures=names))
+    sections.append(stats_section(figs.add, run, dataset, split, table)[0])
 
     # probability traces of the chosen video
     if chosen is not None:
