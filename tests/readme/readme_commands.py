@@ -64,12 +64,16 @@ class BlockSpec:
     ``setup`` commands run first in the block's directory (for a block that uses a dataset it
     does not create) and may use the placeholders of the substitution table; ``env`` adds
     variables to every command's environment, each a path relative to the block's directory.
+    ``continues`` names the block whose files this one uses ("After the DeepLabCut example
+    above, in the same directory"): it runs right after that block, in its directory, as part
+    of that block's test.
     """
 
     name: str
     first: str
     setup: tuple[str, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
+    continues: str | None = None
 
 
 def fences(text: str) -> list[tuple[int, str, list[str]]]:

@@ -124,6 +124,8 @@ BLOCKS: list[BlockSpec] = [
               "--min-confidence 0.5 --annotations ../shared/data/ethome_dlc/*_boris.csv --annotation-format boris "
               "--target juvenile --split-minutes 1 --test-last 1"),
     # the fake Kaggle serves a synthetic competition without test labels, as Kaggle has none
+    BlockSpec("results", "mabe stats --submission ethome_pred.csv --data ethome --split test --out stats/predicted",
+              continues="dlc-import"),
     BlockSpec("kaggle", "mabe download --out data",
               setup=(SYNTH.replace("--out data", "--out ../kaggle"), "rm -r ../kaggle/test_annotation"),
               env={"MABE_FAKE_KAGGLE": "../kaggle"}),
@@ -227,13 +229,26 @@ def _report(name: str, rows: list[tuple[str, str, str, str, str]], base: Path) -
     return table
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("spec", BLOCKS, ids=[spec.name for spec in BLOCKS])
-def test_readme_block(spec: BlockSpec, tmp_path, tmp_path_factory):
+def _steps(spec: BlockSpec) -> list[Step]:
+    """The block's steps, then those of every block that continues it (in its directory)."""
     block = next((b for b in parse(README.read_text(encoding="utf-8")) if b.first == spec.first), None)
     if block is None:
         pytest.fail(f"no ```bash block of README.md starts with `{spec.first}`; see test_readme_commands_are_all_known")
     steps: list[Step] = plan(block, SUBSTITUTIONS)
+    for follower in (s for s in BLOCKS if s.continues == spec.name):
+        steps += _steps(follower)
+    return steps
+
+
+def test_continued_blocks_exist():
+    names = {spec.name for spec in BLOCKS}
+    assert all(spec.continues in names for spec in BLOCKS if spec.continues), "a block continues an unknown block"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", [s for s in BLOCKS if not s.continues], ids=[s.name for s in BLOCKS if not s.continues])
+def test_readme_block(spec: BlockSpec, tmp_path, tmp_path_factory):
+    steps = _steps(spec)
     shared = _shared()
     if shared is None:
         if any("../shared" in s.command.source for s in steps if s.run is not None):
