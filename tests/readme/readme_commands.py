@@ -13,10 +13,13 @@ that the substitution table matches exactly.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 RUN_LANGUAGE = "bash"
+PYTHON_LANGUAGE = "python"
+"""A ```python block is one command: the whole script, run as ``python -c SCRIPT`` (the test's Python)."""
 # fences that look like commands but would not be run: the README must say ```bash for those
 SHELL_LIKE = frozenset({"sh", "shell", "console", "zsh", "shell-session"})
 _FENCE = re.compile(r"^(```+|~~~+)\s*([\w+-]*)")
@@ -146,13 +149,22 @@ def split_commands(body: Sequence[str], first_line: int) -> list[Command]:
     return commands
 
 
+def python_command(body: Sequence[str], first_line: int) -> Command:
+    """A ```python block as one command; its key is ``python: `` and the script's first code line."""
+    code = [line for line in body if line.strip() and not line.lstrip().startswith("#")]
+    script = "\n".join(body) + "\n"
+    return Command(first_line, "python -c " + shlex.quote(script), "python: " + (code[0].strip() if code else ""))
+
+
 def parse(text: str) -> list[Block]:
-    """The ```bash blocks of a markdown text, in order, split into commands."""
-    return [
-        Block(line, tuple(split_commands(body, line + 1)))
-        for line, language, body in fences(text)
-        if language == RUN_LANGUAGE
-    ]
+    """The ```bash blocks of a markdown text split into commands, and each ```python block as one, in order."""
+    blocks = []
+    for line, language, body in fences(text):
+        if language == RUN_LANGUAGE:
+            blocks.append(Block(line, tuple(split_commands(body, line + 1))))
+        elif language == PYTHON_LANGUAGE and any(b.strip() for b in body):
+            blocks.append(Block(line, (python_command(body, line + 1),)))
+    return blocks
 
 
 def problems(

@@ -126,6 +126,7 @@ BLOCKS: list[BlockSpec] = [
     # the fake Kaggle serves a synthetic competition without test labels, as Kaggle has none
     BlockSpec("results", "mabe stats --submission ethome_pred.csv --data ethome --split test --out stats/predicted",
               continues="dlc-import"),
+    BlockSpec("from-python", "python: import mabe", continues="dlc-import"),
     BlockSpec("kaggle", "mabe download --out data",
               setup=(SYNTH.replace("--out data", "--out ../kaggle"), "rm -r ../kaggle/test_annotation"),
               env={"MABE_FAKE_KAGGLE": "../kaggle"}),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from readme_commands import BlockSpec, ReadmeSyntaxError, Substitution, parse, plan, problems
 
@@ -34,8 +36,8 @@ make demo
 
 def test_blocks_and_commands_as_bash_reads_them():
     blocks = parse(README)
-    assert [b.line for b in blocks] == [3, 22]
-    first, second = blocks
+    assert [b.line for b in blocks] == [3, 18, 22]
+    first, script, second = blocks
     assert [c.key for c in first.commands] == [
         "tool synth --out data --videos 40",
         'tool train --data data --out runs/a --set "note=a # b"',
@@ -47,6 +49,19 @@ def test_blocks_and_commands_as_bash_reads_them():
     assert first.commands[1].source == 'tool train --data data \\\n    --out runs/a \\\n    --set "note=a # b"'
     assert first.first == "tool synth --out data --videos 40"
     assert [c.key for c in second.commands] == ["make demo"]
+    # a python block is one command: the whole script through the test's Python
+    assert [c.key for c in script.commands] == ['python: print("not bash")']
+    assert script.commands[0].source == "python -c 'print(\"not bash\")\n'"
+
+
+def test_a_python_block_runs_as_written(tmp_path):
+    import subprocess
+
+    (command,) = parse('```python\nimport sys\n# a comment\nprint("it\'s", 2 + 3)\n```\n')[0].commands
+    assert command.key == "python: import sys"
+    out = subprocess.run(["bash", "-c", command.source.replace("python", sys.executable, 1)], cwd=tmp_path,
+                         capture_output=True, text=True, check=True).stdout
+    assert out == "it's 5\n"
 
 
 def test_a_quote_left_open_continues_and_an_unclosed_one_is_an_error():
@@ -58,7 +73,11 @@ def test_a_quote_left_open_continues_and_an_unclosed_one_is_an_error():
         parse("```bash\necho a \\\n```\n")
 
 
-SPECS = [BlockSpec("session", "tool synth --out data --videos 40"), BlockSpec("demo", "make demo")]
+SPECS = [
+    BlockSpec("session", "tool synth --out data --videos 40"),
+    BlockSpec("script", 'python: print("not bash")'),
+    BlockSpec("demo", "make demo"),
+]
 TABLE = [
     Substitution("tool synth --out data --videos 40", "tool synth --out data --videos 2", "smaller"),
     Substitution('tool train --data data --out runs/a --set "note=a # b"', None, "no reason to"),
