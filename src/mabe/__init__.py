@@ -5,7 +5,7 @@ so that ``import mabe`` stays light:
 
 >>> import mabe
 >>> sorted(mabe.__all__)
-['__version__', 'import_poses', 'load_dataset', 'predict', 'score', 'train']
+['__version__', 'import_poses', 'load_dataset', 'predict', 'score', 'stats', 'train']
 >>> mabe.load_dataset is mabe.api.load_dataset
 True
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = ("import_poses", "load_dataset", "predict", "score", "train")
+_API = ("import_poses", "load_dataset", "predict", "score", "stats", "train")
 __all__ = ["__version__", *_API]
 
 def __getattr__(name: str) -> Any:

@@ -1,7 +1,7 @@
 """The Python API: what the commands do, as functions that return tables and typed records.
 
 ``import mabe`` then ``mabe.load_dataset``, ``mabe.import_poses``, ``mabe.train``,
-``mabe.predict`` and ``mabe.score`` (re-exported lazily by :mod:`mabe`, so importing
+``mabe.predict``, ``mabe.score`` and ``mabe.stats`` (re-exported lazily by :mod:`mabe`, so importing
 ``mabe`` stays light). Each calls the same workflow as its command and takes the same
 arguments, spelled as Python keywords; nothing here prints (progress lines go to stderr
 as ``mabe: ...`` unless :func:`mabe.progress.set_enabled` turns them off), and user-input
@@ -37,6 +37,7 @@ from mabe.metrics import ScoreReport, score_report
 from mabe.workflows.import_ import ImportOptions, ImportSummary
 from mabe.workflows.import_ import import_poses as _import_poses
 from mabe.workflows.predict import predict_split
+from mabe.workflows.stats import compute_stats, labelled_intervals
 from mabe.workflows.train import DEFAULT_FOLDS, train_ensemble, train_run
 
 
@@ -190,3 +191,33 @@ def score(data: str | Path, submission: pd.DataFrame | str | Path, split: str = 
     if not dataset.has_labels(split):
         raise MabeError(f"{data}: no {split}_annotation/ directory, so the {split} split cannot be scored")
     return score_report(dataset.solution(split, progress=False), table, allow_empty=True)
+
+
+def stats(
+    data: str | Path, submission: pd.DataFrame | str | Path | None = None, split: str = "test", *, per: str = "video"
+) -> pd.DataFrame:
+    """Behaviour statistics per video (or recording) x agent x target x action, as ``mabe stats``.
+
+    From a submission (a table or a csv path), or from the split's own labels when
+    ``submission`` is None. Columns: ``bouts``, ``total_duration_s``, ``fraction``, ``latency_s``,
+    bout lengths and gaps, and each animal's metadata and name; a triple the video does not
+    list in ``behaviors_labeled`` is empty (NaN), not 0. ``per="recording"`` puts the videos
+    that ``mabe import --split-minutes`` cut back together.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from mabe.data.synth import synthesize
+    >>> root = pathlib.Path(tempfile.mkdtemp()) / "data"
+    >>> _ = synthesize(root, n_videos=2, seed=0, labs=["CalMS21_task1"], minutes=0.5, progress=False)
+    >>> table = stats(root, split="train")
+    >>> {"bouts", "total_duration_s", "latency_s", "mean_bout_s"} <= set(table.columns)
+    True
+    >>> bool((table["bouts"].dropna() >= 0).all())
+    True
+    """
+    dataset = load_dataset(data)
+    if submission is None:
+        return compute_stats(dataset, split, labelled_intervals(dataset, split), False, per)
+    table = submission if isinstance(submission, pd.DataFrame) else read_submission(submission)
+    return compute_stats(dataset, split, table, True, per)

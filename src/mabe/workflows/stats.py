@@ -82,7 +82,8 @@ def compute_stats(
     return table.reset_index(drop=True)
 
 
-def _labels(dataset: MabeDataset, split: str) -> pd.DataFrame:
+def labelled_intervals(dataset: MabeDataset, split: str) -> pd.DataFrame:
+    """Return the split's labelled bouts (its solution without placeholder rows); an error if nothing is labelled."""
     if not dataset.has_labels(split):
         raise MabeError(f"{dataset.root}: the '{split}' split has no labels ({split}_annotation/ is missing)")
     if not any(m.behaviors_labeled for m in dataset.metas(split)):
@@ -190,7 +191,7 @@ def run_stats(
         predictions = read_submission(submission) if submission is not None else oof_submission(oof)  # type: ignore[arg-type]
         tables["predicted"] = compute_stats(dataset, split, predictions, True, per, vocabulary, by)
     if labels:
-        tables["labelled"] = compute_stats(dataset, split, _labels(dataset, split), False, per, None, by)
+        tables["labelled"] = compute_stats(dataset, split, labelled_intervals(dataset, split), False, per, None, by)
     if not agreement:
         tables = {"stats": next(iter(tables.values()))}
     for name, table in tables.items():
