@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mabe.data import schema
-from mabe.data.importers.sources import read_sources, source_of
+from mabe.data.importers.sources import individual_name, read_sources, source_of
 from mabe.data.io import MabeDataset
 from mabe.data.submission import read_submission
 from mabe.errors import DataError, MabeError
@@ -105,11 +104,6 @@ def _video_sources(
     return found
 
 
-def _name(mouse: str, names: tuple[str, ...]) -> str:
-    number = schema.mouse_number(mouse)
-    return names[number - 1] if 1 <= number <= len(names) else mouse
-
-
 def intervals_table(
     submission: pd.DataFrame, sources: dict[int, _VideoSource]
 ) -> pd.DataFrame:
@@ -124,8 +118,8 @@ def intervals_table(
             {
                 "video": src.stem,
                 "video_id": int(rec["video_id"]),
-                "agent": _name(str(rec["agent_id"]), src.names),
-                "target": "self" if target == "self" else _name(target, src.names),
+                "agent": individual_name(str(rec["agent_id"]), src.names),
+                "target": "self" if target == "self" else individual_name(target, src.names),
                 "action": str(rec["action"]),
                 "start_frame": start,
                 "stop_frame": stop,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from mabe.data import schema
 from mabe.errors import DataError
 
 SOURCES_FILE = "sources.csv"
@@ -98,3 +99,32 @@ def source_of(sources: pd.DataFrame, video_id: int) -> dict[str, object] | None:
     row["n_frames"] = int(str(row["n_frames"]))
     row["fps"] = float(str(row["fps"]))
     return row
+
+
+def individual_name(mouse: str, names: tuple[str, ...] | list[str]) -> str:
+    """Return the recorded name of ``"mouseN"`` (``names[N - 1]``), or ``mouse`` itself when unknown.
+
+    Examples
+    --------
+    >>> individual_name("mouse2", ("adult", "juvenile"))
+    'juvenile'
+    >>> individual_name("mouse3", ("adult", "juvenile"))
+    'mouse3'
+    """
+    number = schema.mouse_number(mouse)
+    return names[number - 1] if 1 <= number <= len(names) else mouse
+
+
+def mouse_names(sources: pd.DataFrame, video_id: int, n_mice: int) -> tuple[str, ...]:
+    """Return the names of mouse slots 1..``n_mice`` of one video.
+
+    The individual names ``mabe import`` recorded in ``sources.csv``, else ``mouseN``.
+
+    Examples
+    --------
+    >>> mouse_names(read_sources("no-such-dataset"), 7, 2)
+    ('mouse1', 'mouse2')
+    """
+    row = source_of(sources, video_id)
+    names = tuple(str(n) for n in row["individuals"]) if row is not None else ()  # type: ignore[attr-defined]
+    return tuple(individual_name(schema.mouse_name(i), names) for i in range(1, n_mice + 1))
