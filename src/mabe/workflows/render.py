@@ -321,7 +321,8 @@ def render_clip(
             if picture is None:
                 picture = blank.copy()
             elif picture.shape[:2] != (canvas.height, canvas.width):
-                picture = cv2.resize(picture, (canvas.width, canvas.height), interpolation=cv2.INTER_AREA)
+                # linear: 1.5 ms for a 1280x1184 frame where INTER_AREA took 6-9 ms
+                picture = cv2.resize(picture, (canvas.width, canvas.height), interpolation=cv2.INTER_LINEAR)
             draw_pose(picture, pose.coords[frame], canvas, edges, names)
             writer.write(compose(panel.draw(frame), picture))
         writer.release()
