@@ -200,7 +200,8 @@ def test_report_with_data_embeds_every_figure(tiny_run, small_dataset, tmp_path)
         data = png.read_bytes()
         assert data in embedded, f"{png.name} not embedded"
         assert _drawn_share(data) > 0.02, f"{png.name} looks blank"
-    for heading in ("Run", "Learning curves", "Decoding parameters", "Scores per lab and action", "Ethograms", "Probability traces"):
+    for heading in ("Run", "Learning curves", "Decoding parameters", "Scores per lab and action", "Ethograms", "Probability traces",
+                    "Tracking quality"):
         assert f">{heading}</h2>" in page
     import yaml
 

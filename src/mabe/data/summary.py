@@ -1,10 +1,11 @@
-"""Summaries of a dataset for ``mabe info``: per-lab recording facts and bout counts.
+"""Summaries of a dataset for ``mabe info``: per-lab recording facts, bout counts, tracking quality.
 
 Frame counts come from the parquet footers (the ``video_frame`` column's
 maximum) and mouse counts from the tracking's ``mouse_id`` column alone, so a
 summary reads no pose data. Where the csv's ``mouseN_*`` columns list another
 number of mice than the tracking holds, the video is listed in
-:attr:`DatasetSummary.mice_mismatch`.
+:attr:`DatasetSummary.mice_mismatch`. :func:`tracking_quality` (``mabe info
+--details``, ``mabe report``) does read the pose, one video at a time.
 """
 
 from __future__ import annotations
@@ -12,13 +13,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from mabe.data.importers.sources import mouse_names, read_sources
 from mabe.data.io import MabeDataset
+from mabe.data.quality import JUMP_BODY_LENGTHS_PER_S, find_jumps, jump_speeds, missing_fraction
 from mabe.data.schema import tracking_path
+from mabe.data.types import VideoMeta
 from mabe.progress import track
 
 
@@ -139,3 +144,108 @@ def summarize(dataset: MabeDataset) -> DatasetSummary:
             if col.startswith("bouts_"):
                 actions[col] = actions[col].astype(int)
     return DatasetSummary(labs=labs, actions=actions.reset_index(drop=True), mice_mismatch=pd.DataFrame(mismatch))
+
+
+MISSING_PREFIX = "missing "
+"""Prefix of the per-body-part columns of :func:`tracking_quality` (fraction of frames missing)."""
+
+
+def tracking_quality(
+    dataset: MabeDataset,
+    metas: list[VideoMeta] | None = None,
+    threshold: float = JUMP_BODY_LENGTHS_PER_S,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Return one row per (video, mouse) describing how well it was tracked.
+
+    Parameters
+    ----------
+    dataset
+        The dataset; mice are named as ``sources.csv`` recorded them, else ``mouseN``.
+    metas
+        Videos to read (default: every video of every split).
+    threshold
+        Jump threshold in body lengths per second (:func:`mabe.data.quality.find_jumps`).
+    progress
+        Show a progress bar while reading the tracking.
+
+    Returns
+    -------
+    pd.DataFrame
+        ``split, lab_id, video_id, mouse, name, frames, seen`` (fraction of
+        frames with at least one keypoint), ``body_length_px``,
+        ``max_speed`` (body lengths per second), ``jumps`` (count),
+        ``jump_frames`` (the first five, text), ``swap_frames`` (frames where
+        two or more mice jump at once, the first five), then one
+        ``"missing <part>"`` column per body part (fraction of frames; NaN
+        for a part this video does not track).
+    """
+    metas = [m for split in dataset.splits() for m in dataset.metas(split)] if metas is None else metas
+    sources = read_sources(dataset.root)
+    rows = []
+    for meta in track(metas, "reading tracking quality") if progress else metas:
+        coords = dataset.load_pose(meta).coords
+        missing = missing_fraction(coords)
+        jumps = find_jumps(coords, meta.fps, threshold)
+        speeds = jump_speeds(coords, meta.fps, jumps.lengths)
+        names = mouse_names(sources, meta.video_id, coords.shape[1])
+        swaps = jumps.swaps()
+        for m, name in enumerate(names):
+            frames = jumps.of_mouse(m)
+            finite = speeds[:, m][np.isfinite(speeds[:, m])]
+            rows.append({
+                "split": meta.split,
+                "lab_id": meta.lab_id,
+                "video_id": meta.video_id,
+                "mouse": m + 1,
+                "name": name,
+                "frames": int(coords.shape[0]),
+                "seen": float((~np.isnan(coords[:, m]).any(axis=-1)).any(axis=-1).mean()) if len(coords) else float("nan"),
+                "body_length_px": float(jumps.lengths[m]),
+                "max_speed": float(finite.max()) if finite.size else float("nan"),
+                "jumps": len(frames),
+                "jump_frames": _first(frames),
+                "swap_frames": _first(np.intersect1d(swaps, frames)),
+                **{f"{MISSING_PREFIX}{part}": float(missing[m, k]) for k, part in enumerate(meta.body_parts)},
+            })
+    return pd.DataFrame(rows)
+
+
+def _first(frames: np.ndarray, limit: int = 5) -> str:
+    text = ", ".join(str(int(f)) for f in frames[:limit])
+    return text + (f" (+{len(frames) - limit})" if len(frames) > limit else "")
+
+
+def missing_text(row: pd.Series, limit: int = 3, at_least: float = 0.01) -> str:
+    """Return the most often missing body parts of one :func:`tracking_quality` row, as text.
+
+    Examples
+    --------
+    >>> missing_text(pd.Series({"missing nose": 0.25, "missing tail": 0.002, "missing neck": float("nan")}))
+    'nose 25.0%'
+    """
+    parts = {
+        str(k)[len(MISSING_PREFIX):]: float(v) for k, v in row.items()
+        if str(k).startswith(MISSING_PREFIX) and v == v and float(v) >= at_least
+    }
+    top = sorted(parts.items(), key=lambda kv: -kv[1])[:limit]
+    return ", ".join(f"{part} {100 * value:.1f}%" for part, value in top) or "none"
+
+
+def quality_overview(quality: pd.DataFrame) -> pd.DataFrame:
+    """Return a compact view of :func:`tracking_quality`: one row per (video, mouse), percentages.
+
+    Columns ``video_id, mouse, % seen, body length px, jumps, jump frames,
+    most missing`` (the three body parts missing most often, see :func:`missing_text`).
+    """
+    if not len(quality):
+        return pd.DataFrame(columns=["video_id", "mouse", "% seen", "body length px", "jumps", "jump frames", "most missing"])
+    return pd.DataFrame({
+        "video_id": quality["video_id"],
+        "mouse": quality["name"],
+        "% seen": (100 * quality["seen"]).round(1),
+        "body length px": quality["body_length_px"].round(0),
+        "jumps": quality["jumps"],
+        "jump frames": quality["jump_frames"],
+        "most missing": quality.apply(missing_text, axis=1),
+    }).reset_index(drop=True)

@@ -29,6 +29,8 @@ import pandas as pd
 
 from mabe.data.importers.sources import individual_names, read_sources
 from mabe.data.io import MabeDataset
+from mabe.data.quality import JUMP_BODY_LENGTHS_PER_S
+from mabe.data.summary import quality_overview, tracking_quality
 from mabe.data.types import VideoMeta
 from mabe.decode import DecodeParams
 from mabe.errors import InvalidSubmission, MabeError
@@ -307,6 +309,11 @@ def _write(
     ))
     if dataset is not None:
         sections += _prediction_sections(report, figs, run, dataset, metas, split, video, which, params, actions, max_ethograms)
+        quality = tracking_quality(dataset, list(metas.values()), progress=False)
+        sections.append(Section("Tracking quality", tables=[quality_overview(quality)], text=(
+            f"Per mouse: frames with at least one keypoint, body length (median keypoint extent), jumps faster than "
+            f"{JUMP_BODY_LENGTHS_PER_S:g} body lengths per second (likely identity swaps or lost tracks) and the body "
+            "parts missing most often. Misclassifications often start here.")))
     else:
         report.notes.append("No --data given: no scores, ethograms, probability traces or decoding checks.")
     report.figures = figs.paths

@@ -139,3 +139,18 @@ def individual_name(mouse: str, names: Sequence[str]) -> str:
     except ValueError:
         return mouse
     return str(names[number - 1]) if 1 <= number <= len(names) else mouse
+
+
+def mouse_names(sources: pd.DataFrame, video_id: int, n_mice: int) -> tuple[str, ...]:
+    """Return the names of mouse slots 1..``n_mice`` of one video.
+
+    The individual names ``mabe import`` recorded in ``sources.csv``, else ``mouseN``.
+
+    Examples
+    --------
+    >>> mouse_names(read_sources("no-such-dataset"), 7, 2)
+    ('mouse1', 'mouse2')
+    """
+    row = source_of(sources, video_id)
+    names = tuple(str(n) for n in row["individuals"]) if row is not None else ()  # type: ignore[attr-defined]
+    return tuple(individual_name(schema.mouse_name(i), names) for i in range(1, n_mice + 1))
