@@ -126,6 +126,8 @@ BLOCKS: list[BlockSpec] = [
     # the fake Kaggle serves a synthetic competition without test labels, as Kaggle has none
     BlockSpec("results", "mabe stats --submission ethome_pred.csv --data ethome --split test --out stats/predicted",
               continues="dlc-import"),
+    BlockSpec("render", "mabe render --data ethome --video-id 3 --labels --submission ethome_pred.csv --seconds 20 "
+              "--out clip.mp4", continues="dlc-import"),
     BlockSpec("from-python", "python: import mabe", continues="dlc-import"),
     BlockSpec("kaggle", "mabe download --out data",
               setup=(SYNTH.replace("--out data", "--out ../kaggle"), "rm -r ../kaggle/test_annotation"),
