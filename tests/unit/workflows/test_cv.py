@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mabe.config import load_config, packaged_config_path, read_config_file
 from mabe.data.io import MabeDataset
 from mabe.errors import MabeError
 from mabe.metrics import check_submission
@@ -17,11 +18,13 @@ from mabe.workflows.recommend import recommended_config
 
 pytestmark = pytest.mark.slow
 
+ONE_BLOCK = {**read_config_file(packaged_config_path("actions"))["model_options"], "dilations": [1]}
+"""The recommended tcn_bigru's options with one multi-scale block instead of four."""
 TINY_NET = [
     "epochs=2",
     "max_windows_per_epoch=48",
-    "conv_channels=[8]",
-    "lstm_hidden=8",
+    f"model_options={json.dumps(ONE_BLOCK)}",  # tcn_bigru's depth; conv_channels is conv_bilstm's only
+    "lstm_hidden=8",  # tcn_bigru's width
     "batch_size=16",
     "early_stopping_patience=0",
     "num_workers=0",
@@ -62,6 +65,8 @@ def test_fold_models_never_saw_their_held_out_videos(cv_run) -> None:
         summary = json.loads((run / "members" / "net_a" / f"fold{k}" / "summary.json").read_text())
         seen = set(summary["data"]["train_video_ids"]) | set(summary["data"]["val_video_ids"])
         assert seen and not seen & set(fold["video_ids"])
+        fold_config = load_config(run / "members" / "net_a" / f"fold{k}" / "config.yaml")
+        assert (fold_config.model_type, fold_config.lstm_hidden, fold_config.model_options) == ("tcn_bigru", 8, ONE_BLOCK)
 
 
 def test_cv_json_has_the_promised_keys(cv_run) -> None:
