@@ -150,3 +150,34 @@ def test_an_unfinished_run_resumes_without_refitting(cv_run, small_dataset, tmp_
     assert oof_path(copy, "net_b", lost).is_file()
     assert [f["video_ids"] for f in again["folds"]] == [f["video_ids"] for f in result["folds"]]
     assert (copy / "ensemble.json").is_file()
+
+
+class _Touch:
+    """Unpickling this calls ``Path.touch(marker)`` (any code could run instead)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple:
+        return (Path.touch, (self.marker,))
+
+
+def test_an_ensemble_member_checkpoint_that_would_run_code_is_refused(cv_run, small_dataset, tmp_path) -> None:
+    """A shared ensemble run is data: its fold models load as weights only (issue 16, item 10)."""
+    import shutil
+
+    import torch
+
+    from mabe.errors import DataError
+    from mabe.workflows.predict import predict_split
+
+    run, marker = tmp_path / "shared", tmp_path / "code_ran"
+    shutil.copytree(cv_run[0], run)
+    crafted = sorted((run / "members").glob("*/fold*/checkpoints/*.ckpt"))  # whichever the blend selected
+    assert crafted
+    for path in crafted:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        torch.save({**state, "mabe": {**state["mabe"], "note": _Touch(marker)}}, path)
+    with pytest.raises(DataError, match=r"fold\d/checkpoints/\w+\.ckpt: refused: loading it needs arbitrary unpickling"):
+        predict_split(run, small_dataset, "test")
+    assert not marker.exists()
