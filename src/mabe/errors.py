@@ -42,3 +42,11 @@ class ConfigError(MabeError):
 
 class InvalidSubmission(MabeError):
     """A submission cannot be scored (bad columns, overlaps, ...)."""
+
+
+class InvalidSolution(InvalidSubmission):
+    """The labels a submission is scored against cannot be used (empty, bad column, bad whitelist).
+
+    A subclass of :class:`InvalidSubmission` (scoring failed either way), so a
+    caller that names the file at fault tells the two apart by type.
+    """

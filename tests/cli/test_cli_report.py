@@ -208,8 +208,21 @@ def test_report_with_data_embeds_every_figure(tiny_run, small_dataset, tmp_path)
     model_type = yaml.safe_load((tiny_run / "config.yaml").read_text())["model_type"]
     assert "MABe score" in page and model_type in page
     assert f"wrote {out / 'report.html'} ({len(pngs)} figures)" in result.out
-    # decoding checks ran: either a warning box or the all-clear line
-    assert "Decoding looks degenerate" in page or "Decoding checks: no one-frame bouts" in page
+    # decoding checks ran on this run's test predictions, and the page shows exactly what they find
+    from mabe.workflows.decoding_checks import degenerate_decoding
+    from mabe.workflows.predict import predict_split_report
+
+    predicted = predict_split_report(tiny_run, small_dataset, "test")
+    table, videos = predicted.table, predicted.videos
+    assert videos["labelled"].all()  # so the actions checked are the model's that the test videos list
+    listed = {a for text in meta["behaviors_labeled"] for (_, _, a) in parse_behaviors_labeled(text)}
+    model_actions = set(json.loads((tiny_run / "summary.json").read_text())["actions"])
+    findings = degenerate_decoding(table, dict(zip(videos["video_id"], videos["n_frames"], strict=True)),
+                                   sorted(model_actions & listed))
+    all_clear = "Decoding checks: no one-frame bouts" in page
+    warning = f"Decoding looks degenerate ({len(findings)} findings)" in page
+    assert (all_clear, warning) == (len(findings) == 0, len(findings) > 0), findings
+    assert all(f"<b>{kind}</b>" in page for kind in findings["kind"])
 
 
 def test_report_traces_the_requested_video_and_refuses_an_unknown_one(tiny_run, small_dataset, tmp_path):

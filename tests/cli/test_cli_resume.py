@@ -106,7 +106,7 @@ def test_resume_after_kill_9(run_cli, small_dataset, tmp_path):
     ckpts = run / "checkpoints"
     expected = {"best.ckpt", "last.ckpt", "index.json", *(f"epoch={e:03d}.ckpt" for e in range(1, EPOCHS + 1))}
     assert {p.name for p in ckpts.iterdir()} == expected, "stray or missing checkpoint files"
-    last = torch.load(ckpts / "last.ckpt", map_location="cpu", weights_only=False)
+    last = torch.load(ckpts / "last.ckpt", map_location="cpu", weights_only=True)
     assert last["state_dict"] and last["mabe"]["epoch"] == EPOCHS
 
     from mabe.training.inference import load_trained
@@ -122,7 +122,7 @@ def test_resume_after_kill_9(run_cli, small_dataset, tmp_path):
     expected, got = pd.read_csv(whole / "metrics.csv"), pd.read_csv(run / "metrics.csv")
     columns = [c for c in expected.columns if c != "epoch_time_sec"]
     pd.testing.assert_frame_equal(got[columns], expected[columns], rtol=1e-5, atol=1e-6)
-    whole_last = torch.load(whole / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    whole_last = torch.load(whole / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
     for key, value in whole_last["state_dict"].items():
         torch.testing.assert_close(last["state_dict"][key], value, rtol=1e-5, atol=1e-6)
 

@@ -18,7 +18,7 @@ import pytest
 from cli_helpers import Result, invoke
 
 import mabe
-from mabe.config import load_config
+from mabe.config import load_config, packaged_config_path, read_config_file
 from mabe.data.io import MabeDataset
 from mabe.data.schema import parse_behaviors_labeled
 from mabe.decode import DecodeParams
@@ -199,15 +199,17 @@ def test_train_v5_seed4_small_then_predict(run_cli, small_dataset, tmp_path):
 
 def test_train_config_recommended_is_the_single_recommended_network(run_cli, small_dataset, tmp_path):
     run = tmp_path / "default"
+    # tcn_bigru is shrunk by lstm_hidden (TINY: its width) and its blocks (one, not four); conv_channels is conv_bilstm's
+    one_block = {**read_config_file(packaged_config_path("actions"))["model_options"], "dilations": [1]}
     result = run_cli(
         "train", "--data", small_dataset, "--out", run, "--config", "recommended",
-        "--set", "epochs=1", "--set", "save_freq=1", "--set", "conv_channels=[8]", *TINY,
+        "--set", "epochs=1", "--set", "save_freq=1", "--set", f"model_options={json.dumps(one_block)}", *TINY,
     )
     assert result.code == 0, result.err
 
     config = load_config(run / "config.yaml")
     assert config.label_scheme == "actions" and config.feature_set == "pair"
-    assert config.model_type == "tcn_bigru"
+    assert config.model_type == "tcn_bigru" and config.model_options == one_block
     assert config.epochs == 1 and config.lstm_hidden == 8 and config.max_windows_per_epoch == 64
     assert config.val_fraction == pytest.approx(0.34)  # sized for a 4-video training split
     summary = json.loads((run / "summary.json").read_text())

@@ -17,9 +17,12 @@ import sys
 import time
 from contextlib import redirect_stderr, redirect_stdout
 
+import pandas as pd
 import pytest
 
 from mabe.cli.app import main
+from mabe.data.io import MabeDataset
+from mabe.metrics import check_submission, score_report
 
 pytestmark = pytest.mark.slow
 
@@ -71,11 +74,25 @@ def test_ddp_two_processes_on_cpu(small_dataset, tmp_path):
     # the metrics cover the same frames as in one process
     assert two["best_metrics"]["val_n"] == one["best_metrics"]["val_n"]
 
-    # the DDP run predicts like any other
-    out = io.StringIO()
-    with redirect_stdout(out), redirect_stderr(io.StringIO()):
+    # the DDP run predicts like any other: its best checkpoint holds the whole model, and the
+    # submission is valid, covers the labelled test videos and scores on their labels
+    from mabe.training.inference import load_trained
+
+    model, _, info = load_trained(ddp)
+    assert sum(p.numel() for p in model.parameters()) == two["parameters"] == one["parameters"]
+    assert info["epoch"] == two["best_epoch"]
+    sub = tmp_path / "s.csv"
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
         try:
-            main(["predict", "--run", str(ddp), "--data", str(small_dataset), "--out", str(tmp_path / "s.csv")])
+            main(["predict", "--run", str(ddp), "--data", str(small_dataset), "--out", str(sub)])
         except SystemExit as exc:
-            assert exc.code in (0, None)
-    assert "wrote" in out.getvalue()
+            assert exc.code in (0, None), err.getvalue()
+    submission = pd.read_csv(sub)
+    check_submission(submission)
+    dataset = MabeDataset(small_dataset)
+    labelled = {m.video_id for m in dataset.metas("test") if m.behaviors_labeled}
+    assert len(submission) > 0 and set(submission["video_id"]) <= labelled
+    assert f"wrote {sub}: {len(submission)} intervals" in out.getvalue()
+    report = score_report(dataset.solution("test", progress=False), submission)
+    assert 0.0 <= report.score <= 1.0 and len(report.table) > 0

@@ -42,7 +42,7 @@ def _partial_files(root: Path) -> list[str]:
             elif p.suffix == ".ckpt":
                 import torch
 
-                torch.load(p, map_location="cpu", weights_only=False)
+                torch.load(p, map_location="cpu", weights_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable file is partial
             bad.append(f"{p}: {type(exc).__name__}")
     return bad

@@ -171,7 +171,6 @@ def _n_params(cfg: Config) -> int:
 
 
 def test_v5_and_v6_parameter_counts(tmp_path: Path) -> None:
-    pytest.importorskip("mabe.models")
     assert _n_params(load_config(_write(tmp_path, V5))) == 2_783_556
     v6 = load_config("v6")
     assert v6.input_dim == 288 and v6.feature_set == "raw+motion"

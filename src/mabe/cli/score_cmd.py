@@ -24,46 +24,15 @@ def score(
     the score (unknown video, agent/target not mouseN, triple not whitelisted,
     zero length) are counted on stderr; --strict makes them an error.
     """
-    from mabe.data.io import MabeDataset
-    from mabe.data.submission import read_submission
-    from mabe.errors import InvalidSubmission, MabeError
-    from mabe.metrics import score_report
-    from mabe.metrics.mabe_score import IGNORED_REASONS
+    from mabe.workflows.scoring import score_submission
 
-    if split not in ("train", "test"):
-        raise MabeError(f"--split must be train or test, not {split!r}")
-    dataset = MabeDataset(data)
-    if not dataset.has_labels(split):
-        raise MabeError(f"{data}: no {split}_annotation/ directory, so the {split} split cannot be scored")
-    sub = read_submission(submission)  # before the (slower) solution: a bad file fails fast
-    if sub.empty:
-        message = f"{submission}: the submission is empty; Kaggle's own scorer rejects an empty submission"
-        if strict:
-            raise InvalidSubmission(f"{message} (--strict)")
-        typer.echo(f"warning: {message}; here it scores 0 on every lab with a bout", err=True)
-    solution = dataset.solution(split)
-    try:
-        report = score_report(solution, sub, allow_empty=True)
-    except InvalidSubmission as exc:
-        # name the file, as every other input error does (solution problems name the dataset)
-        where = data if str(exc).startswith(("solution", "the solution")) else submission
-        raise InvalidSubmission(f"{where}: {exc}") from None
-    n_ignored = sum(report.ignored.values())
-    if n_ignored:
-        reasons = ", ".join(f"{n} {IGNORED_REASONS[k]}" for k, n in report.ignored.items() if n)
-        message = f"{submission}: {n_ignored} of {report.n_rows} rows ignored ({reasons})"
-        if strict:
-            raise InvalidSubmission(f"{message} (--strict)")
-        typer.echo(f"warning: {message}", err=True)
+    scored = score_submission(data, submission, split, strict=strict)
+    for warning in scored.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    report = scored.report
     per_lab = {str(lab): float(value) for lab, value in report.per_lab.items()}
     if as_json:
-        payload = {
-            "score": report.score,
-            "per_lab": per_lab,
-            "table": report.table.to_dict(orient="records"),
-            "rows": report.n_rows,
-            "ignored": report.ignored,
-        }
+        payload = {k: v for k, v in scored.to_dict().items() if k != "warnings"}  # warnings went to stderr
         typer.echo(json.dumps(payload))
         return
     import pandas as pd

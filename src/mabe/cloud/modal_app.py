@@ -8,7 +8,7 @@ Kaggle credentials as a Modal secret named ``kaggle`` (keys ``KAGGLE_USERNAME`` 
     modal run -m mabe.cloud.modal_app::train --run r1 --gpu H100 \
         --timeout-hours 8 --overrides "epochs=30;batch_size=256"     # mabe train --data DATA --out RUNS/r1 --set ...
     modal run -m mabe.cloud.modal_app::predict --run r1               # mabe predict --run RUNS/r1 --data DATA
-    modal run -m mabe.cloud.modal_app::score --run r1 --split train   # mabe score --data DATA --submission ...
+    modal run -m mabe.cloud.modal_app::score --run r1 --split train   # mabe score --data DATA --submission ... [--strict]
     modal volume get mabe-vol runs/r1 ./r1                            # fetch a run (e.g. for mabe bundle)
 
 Each remote function calls the same workflow function as the matching ``mabe`` command, on
@@ -27,11 +27,11 @@ from typing import Any
 import modal
 
 # whole modules, so that each remote function calls what the CLI calls at the time it runs
-from mabe import __version__, metrics
-from mabe.data import io as data_io
+from mabe import __version__
 from mabe.data import submission
 from mabe.platform import kaggle_download
 from mabe.workflows import predict as predict_workflow
+from mabe.workflows import scoring as scoring_workflow
 from mabe.workflows import train as train_workflow
 
 APP_NAME = "mabe"
@@ -143,12 +143,15 @@ def predict_remote(run: str, split: str = "test", out_name: str = "submission.cs
 
 
 @app.function(image=image, volumes=VOLUMES, **SETTINGS["score_remote"])
-def score_remote(run: str, split: str = "test", out_name: str = "submission.csv") -> dict[str, Any]:
-    """``mabe score --data /vol/data --submission /vol/runs/RUN/OUT`` (:func:`mabe.metrics.score_report`)."""
+def score_remote(run: str, split: str = "test", out_name: str = "submission.csv", strict: bool = False) -> dict[str, Any]:
+    """``mabe score --data /vol/data --submission /vol/runs/RUN/OUT [--strict]`` (:func:`mabe.workflows.scoring.score_submission`).
+
+    The same policy as the CLI: an empty submission or ignored rows are
+    ``warnings`` in the result, or errors with ``strict``.
+    """
     _reload()
-    solution = data_io.MabeDataset(DATA_DIR).solution(split)
-    report = metrics.score_report(solution, submission.read_submission(_run_dir(run) / out_name))
-    return {"score": float(report.score), "per_lab": {str(k): float(v) for k, v in report.per_lab.items()}}
+    scored = scoring_workflow.score_submission(Path(DATA_DIR), _run_dir(run) / out_name, split, strict=strict, progress=False)
+    return scored.to_dict()
 
 
 def _split_list(text: str) -> list[str]:
@@ -182,6 +185,9 @@ def predict(run: str, split: str = "test", gpu: str = DEFAULT_GPU, timeout_hours
 
 
 @app.local_entrypoint()
-def score(run: str, split: str = "test") -> None:
-    """Score /vol/runs/RUN/submission.csv against the split's labels."""
-    print(score_remote.remote(run, split))
+def score(run: str, split: str = "test", strict: bool = False) -> None:
+    """Score /vol/runs/RUN/submission.csv against the split's labels (``--strict`` as ``mabe score``)."""
+    result = score_remote.remote(run, split, "submission.csv", strict)
+    for warning in result["warnings"]:
+        print(f"warning: {warning}")
+    print({k: result[k] for k in ("score", "per_lab", "rows", "ignored")})

@@ -56,7 +56,7 @@ import pandas as pd
 from mabe.data.schema import SOLUTION_COLUMNS, SUBMISSION_COLUMNS, parse_behaviors_labeled
 from mabe.data.solution import add_boutless_videos, is_placeholder
 from mabe.data.submission import AGENT_PATTERN, TARGET_PATTERN, frame_column
-from mabe.errors import InvalidSubmission
+from mabe.errors import InvalidSolution, InvalidSubmission
 from mabe.metrics.intervals import f_beta, key_frame_counts, line_span, union_intervals
 
 KEY_COLUMNS: tuple[str, ...] = ("video_id", "agent_id", "target_id", "action")
@@ -120,7 +120,7 @@ def _check_frames(df: pd.DataFrame, what: str) -> tuple[np.ndarray, np.ndarray]:
 
 def _check_inputs(solution: pd.DataFrame, submission: pd.DataFrame, allow_empty: bool) -> None:
     if len(solution) == 0:
-        raise InvalidSubmission("the solution is empty")
+        raise InvalidSolution("the solution is empty")
     if len(submission) == 0 and not allow_empty:
         raise InvalidSubmission("the submission is empty")
     for what, df, needed in (
@@ -129,7 +129,8 @@ def _check_inputs(solution: pd.DataFrame, submission: pd.DataFrame, allow_empty:
     ):
         missing = [c for c in needed if c not in df.columns]
         if missing:
-            raise InvalidSubmission(f"{what} is missing column(s) {', '.join(missing)}")
+            error = InvalidSolution if df is solution else InvalidSubmission
+            raise error(f"{what} is missing column(s) {', '.join(missing)}")
 
 
 def _keys_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -148,7 +149,7 @@ def _whitelist(solution: pd.DataFrame) -> pd.MultiIndex:
             try:
                 parsed[cache_key] = parse_behaviors_labeled(text)
             except ValueError as exc:
-                raise InvalidSubmission(
+                raise InvalidSolution(
                     f"solution: video {video}: behaviors_labeled {exc}"
                 ) from None
         rows.extend((video, *t) for t in parsed[cache_key])
@@ -251,9 +252,13 @@ def score_report(
 
     Raises
     ------
+    InvalidSolution
+        If the solution is at fault: empty, a missing column, ``start_frame >
+        stop_frame`` or an unreadable ``behaviors_labeled``.
     InvalidSubmission
-        Empty input, missing column, ``start_frame > stop_frame``, or a frame
-        predicted for two actions of one (video, agent, target).
+        If the submission is at fault: empty (unless ``allow_empty``), a
+        missing column, ``start_frame > stop_frame``, or a frame predicted for
+        two actions of one (video, agent, target).
 
     Examples
     --------
@@ -281,7 +286,10 @@ def score_report(
         solution = add_boutless_videos(solution, labelled)
     _check_inputs(solution, submission, allow_empty)
     bouts = solution[~is_placeholder(solution)]
-    sol_starts, sol_stops = _check_frames(bouts, "solution")
+    try:
+        sol_starts, sol_stops = _check_frames(bouts, "solution")
+    except InvalidSubmission as exc:  # the same frame checks as a submission's, about the labels
+        raise InvalidSolution(str(exc)) from None
     sub_starts, sub_stops = _check_frames(submission, "submission")
 
     sol_keys = _keys_frame(bouts)

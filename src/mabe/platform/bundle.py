@@ -116,6 +116,21 @@ def copy_run(run: Path, dest: Path) -> list[str]:
     return files
 
 
+def check_checkpoints(run: Path, copied: list[str]) -> None:
+    """Read each copied checkpoint of ``run`` once, as weights only, as the bundle's notebook will.
+
+    Raises
+    ------
+    DataError
+        If one is unreadable or needs arbitrary unpickling (named by its path in ``run``).
+    """
+    from mabe.training.inference import read_checkpoint  # heavy: torch
+
+    for name in copied:
+        if name.endswith(".ckpt"):
+            read_checkpoint(run / name)
+
+
 def measure_throughput(run: Path, videos: int = 2, minutes: float = 1.0) -> Throughput:
     """Predict ``videos`` synthetic videos of ``minutes`` each with ``run``; time it (decoding included)."""
     import torch  # heavy: only to report the threads used
@@ -170,8 +185,9 @@ def build_bundle(
     Raises
     ------
     MabeError
-        If ``out`` exists and is not empty, ``run`` is not a finished run, or
-        a wheel cannot be built or fetched.
+        If ``out`` exists and is not empty, ``run`` is not a finished run, a
+        checkpoint of it is unreadable or needs arbitrary unpickling, or a
+        wheel cannot be built or fetched.
     """
     started = time.perf_counter()
     run, out = Path(run), Path(out)
@@ -184,6 +200,7 @@ def build_bundle(
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         copied = copy_run(run, stage / "run")
+        check_checkpoints(run, copied)  # refused here, before any wheel is built, not on Kaggle
         wheels_dir = stage / "wheels"
         wheels_dir.mkdir()
         reused = sorted(reuse.glob("mabe-*.whl")) if reuse is not None else []

@@ -347,7 +347,8 @@ def _fit(
     with warnings.catch_warnings(), stop.on_sigint():
         warnings.filterwarnings("ignore", message=r".*LeafSpec.*")  # torch 2.13 vs Lightning 2.6 pytree notice
         try:
-            trainer.fit(module, datamodule=datamodule, ckpt_path=str(last) if resuming else None)
+            # weights_only: a checkpoint is data (Lightning 2.6 otherwise leaves it to torch's default)
+            trainer.fit(module, datamodule=datamodule, ckpt_path=str(last) if resuming else None, weights_only=True)
         except TrainingInterrupted:
             saved = int(own[0].rows[-1]["epoch"]) if own[0].rows else 0
             raise TrainingInterrupted(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,10 +14,11 @@ from torch import nn
 
 from mabe.config import Config
 from mabe.data.types import Video
-from mabe.errors import MabeError
+from mabe.errors import DataError
 from mabe.training.labels import Pair
 from mabe.training.network import build_network
 from mabe.training.run import Run
+from mabe.training.runfiles import refused_checkpoint
 from mabe.training.samples import bind_context, video_inputs
 from mabe.training.windows import grid_positions, window_starts
 
@@ -66,11 +69,43 @@ def resolve_checkpoint(run_dir: str | Path, which: str = "best") -> Path:
 
 
 def read_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Load a checkpoint on the CPU (memory-mapped, so listing many is cheap)."""
+    """Load a checkpoint on the CPU as weights only (memory-mapped, so listing many is cheap).
+
+    A checkpoint is data, whoever wrote it: it is read with
+    ``torch.load(weights_only=True)``, which rebuilds tensors and plain
+    containers and never calls anything the file names. mabe's own
+    checkpoints hold nothing else (random states included, see
+    :mod:`mabe.training.callbacks`).
+
+    Raises
+    ------
+    DataError
+        If the file is not a readable checkpoint, or it needs arbitrary
+        unpickling (it names a global such as a class or function that
+        weights-only loading does not rebuild): such a file is refused, never
+        executed.
+    """
     try:
-        return torch.load(path, map_location="cpu", mmap=True, weights_only=False)
+        return torch.load(path, map_location="cpu", mmap=True, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise _checkpoint_refusal(path, exc) from None
     except Exception as exc:  # noqa: BLE001 - any unreadable file is a user-facing problem
-        raise MabeError(f"{path}: not a readable checkpoint ({exc})") from None
+        raise DataError(path, f"not a readable checkpoint ({' '.join(str(exc).split())})") from None
+
+
+def _checkpoint_refusal(path: str | Path, exc: pickle.UnpicklingError) -> DataError:
+    """Return the one-line error for a checkpoint that weights-only loading rejected.
+
+    torch says why in a long, multi-line message; the part kept is the
+    global the file asked for (a refused checkpoint) or the unpickler's
+    own complaint (a damaged one).
+    """
+    text = " ".join(str(exc).split())
+    named = re.search(r"Unsupported global: GLOBAL (\S+)", text)
+    if named is not None:
+        return refused_checkpoint(path, named.group(1))
+    reason = text.split("WeightsUnpickler error:", 1)[-1].split(" Check the documentation", 1)[0].strip()
+    return DataError(path, f"not a readable checkpoint ({reason or 'unpickling failed'})")
 
 
 def load_trained(run_dir: str | Path, which: str = "best", device: str | None = None) -> tuple[nn.Module, Config, dict[str, Any]]:

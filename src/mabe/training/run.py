@@ -316,7 +316,9 @@ class Run:
             run_id = uuid.uuid4().hex
             folder = self.checkpoint_dir if legacy else self.plan_checkpoint_dir(configured, run_id)
             check_folder_is_free(folder, run_id if not legacy else None, configured)
-            shown = folder if folder.is_absolute() else folder.relative_to(self.path)
+            # a folder inside the run is recorded relative to it, so a copied, moved or
+            # shared run reads its own checkpoints, never those at the path it was trained in
+            shown = folder.relative_to(self.path) if folder.is_relative_to(self.path) else folder
             record = RunRecord(run_id=run_id, checkpoint_dir=str(shown), created_by=created_by)
         else:
             check_folder_is_free(self.checkpoint_dir, record.run_id, configured)

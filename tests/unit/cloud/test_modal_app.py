@@ -123,10 +123,9 @@ def test_train_calls_the_cli_workflow(built, monkeypatch, tmp_path):
         _local(module.train_remote, "../elsewhere")
 
 
-def test_predict_and_score_call_the_cli_workflows(built, monkeypatch):
+def test_predict_calls_the_cli_workflow(built, monkeypatch):
     module, _ = built
     import mabe.workflows.predict as predict_workflow
-    from mabe import metrics
     from mabe.data import submission
 
     table = pd.DataFrame({"video_id": [1]})
@@ -136,24 +135,59 @@ def test_predict_and_score_call_the_cli_workflows(built, monkeypatch):
     assert _local(module.predict_remote, "r1") == "/vol/runs/r1/submission.csv"
     assert calls == [(Path("/vol/runs/r1"), Path("/vol/data"), "test"), (Path("/vol/runs/r1/submission.csv"), True)]
 
-    class Report:
-        score = 0.5
-        per_lab = {"LabA": 0.5}
 
-    from mabe.data import io
+def _submission(data: Path, path: Path, extra_rows: int = 0, empty: bool = False) -> Path:
+    """The test labels of ``data`` as a submission, plus ``extra_rows`` rows on an unknown video."""
+    from mabe.data.io import MabeDataset
+    from mabe.data.schema import SUBMISSION_COLUMNS
 
-    class FakeDataset:
-        def __init__(self, root):
-            self.root = root
+    solution = MabeDataset(data).solution("test", progress=False)
+    rows = solution[solution["action"].notna()]
+    rows = pd.concat([rows, rows.iloc[:extra_rows].assign(video_id=987654)], ignore_index=True)
+    rows = rows.iloc[:0] if empty else rows
+    rows.assign(row_id=range(len(rows)))[list(SUBMISSION_COLUMNS)].to_csv(path, index=False)
+    return path
 
-        def solution(self, split):
-            return f"solution of {self.root} {split}"
 
-    monkeypatch.setattr(io, "MabeDataset", FakeDataset)
-    monkeypatch.setattr(submission, "read_submission", lambda path: f"sub {path}")
-    monkeypatch.setattr(metrics, "score_report", lambda sol, sub: calls.append((sol, sub)) or Report())
-    assert _local(module.score_remote, "r1", "train") == {"score": 0.5, "per_lab": {"LabA": 0.5}}
-    assert calls[-1] == ("solution of /vol/data train", "sub /vol/runs/r1/submission.csv")
+def test_score_applies_the_cli_scoring_policy(built, monkeypatch, small_dataset, tmp_path):
+    """The real policy on a real dataset: the same warnings and --strict refusals as `mabe score`."""
+    module, _ = built
+    from mabe.cli.app import main
+    from mabe.workflows import scoring
+
+    runs = tmp_path / "runs"
+    (runs / "r1").mkdir(parents=True)
+    monkeypatch.setattr(module, "DATA_DIR", str(small_dataset))
+    monkeypatch.setattr(module, "RUNS_DIR", str(runs))
+    real, calls = scoring.score_submission, []
+    monkeypatch.setattr(scoring, "score_submission", lambda *a, **kw: calls.append((a, kw)) or real(*a, **kw))
+    sub = runs / "r1" / "submission.csv"
+
+    _submission(small_dataset, sub)
+    result = _local(module.score_remote, "r1")
+    assert result["score"] == 1.0 and result["warnings"] == [] and sum(result["ignored"].values()) == 0
+    assert set(result["per_lab"]) == set(pd.read_csv(small_dataset / "test.csv")["lab_id"])
+
+    _submission(small_dataset, sub, extra_rows=3)
+    result = _local(module.score_remote, "r1")
+    assert result["score"] == 1.0 and result["ignored"]["unknown_video"] == 3
+    assert len(result["warnings"]) == 1 and "3 of" in result["warnings"][0]
+    with pytest.raises(scoring.IgnoredRows, match="--strict"):
+        _local(module.score_remote, "r1", "test", "submission.csv", True)
+
+    _submission(small_dataset, sub, empty=True)
+    result = _local(module.score_remote, "r1")
+    assert result["score"] == 0.0 and "the submission is empty" in result["warnings"][0]
+    with pytest.raises(scoring.EmptySubmission, match="--strict"):
+        _local(module.score_remote, "r1", "test", "submission.csv", True)
+
+    # `mabe score --strict` on the same file goes through the same function, with the same arguments
+    with pytest.raises(SystemExit) as done:
+        main(["--quiet", "score", "--data", str(small_dataset), "--submission", str(sub), "--strict"])
+    assert done.value.code == 2
+    remote, cli = calls[-2], calls[-1]
+    assert [Path(a) for a in remote[0][:2]] == [Path(a) for a in cli[0][:2]] == [small_dataset, sub]
+    assert remote[1]["strict"] is cli[1]["strict"] is True
 
 
 def test_download_calls_the_cli_workflow(built, monkeypatch):

@@ -15,7 +15,9 @@ import pytest
 import mabe.data.synth.dataset as dataset
 from mabe.data import schema
 from mabe.data.catalog import load_catalog
+from mabe.data.io import MabeDataset
 from mabe.data.synth import SynthSummary, synthesize
+from mabe.data.validate import validate_dataset
 from mabe.errors import MabeError
 
 LABS = ["CalMS21_task1", "AdaptableSnail"]
@@ -271,11 +273,9 @@ def test_every_lab_round_robin_with_its_own_set_up(tmp_path: Path) -> None:
 
 
 def test_reader_and_validator_accept_the_dataset(demo) -> None:
-    io = pytest.importorskip("mabe.data.io")
-    validate = pytest.importorskip("mabe.data.validate")
     root, _ = demo
-    assert validate.validate_dataset(root, progress=False) == []
-    dataset = io.MabeDataset(root)
+    assert validate_dataset(root, progress=False) == []
+    dataset = MabeDataset(root)
     for split in schema.SPLITS:
         meta = dataset.metas(split)[0]
         video = dataset.load_video(meta)

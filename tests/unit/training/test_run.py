@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -76,6 +77,19 @@ def test_absolute_checkpoint_dir_gets_a_subfolder_per_run_and_is_recorded(tmp_pa
     assert json.loads(a.record_path.read_text())["checkpoint_dir"] == str(a.checkpoint_dir)
     assert ra.run_id != rb.run_id
     assert a.claim(str(shared)).run_id == ra.run_id  # a resumed run keeps its record and folder
+
+
+def test_a_copied_run_reads_its_own_checkpoints(tmp_path: Path) -> None:
+    run = Run(tmp_path.resolve() / "run")  # an absolute --out, as most are
+    run.claim("models/ckpt")
+    assert json.loads(run.record_path.read_text())["checkpoint_dir"] == "models/ckpt"
+    (run.checkpoint_dir / "best.ckpt").write_bytes(b"weights")
+    (run.path / "config.yaml").write_text("checkpoint_dir: models/ckpt\n")
+    copy = Run(tmp_path / "shared" / "run")
+    shutil.copytree(run.path, copy.path)
+    shutil.rmtree(run.path)  # the place it was trained in is gone (another machine)
+    assert copy.checkpoint_dir == copy.path / "models" / "ckpt"
+    assert copy.checkpoint("best") == copy.path / "models" / "ckpt" / "best.ckpt"
 
 
 def test_a_relative_checkpoint_dir_leaving_the_run_is_refused(tmp_path: Path) -> None:

@@ -61,11 +61,17 @@ def test_an_impossible_budget_runs_the_smallest_plan_and_says_so() -> None:
     assert plan.to_dict()["fits"] is False
 
 
-@pytest.mark.parametrize("minutes", [1.0, 10.0, 100.0])
-def test_every_fitting_plan_is_within_budget(minutes: float) -> None:
+FULL = estimate_minutes(SIZE, 5, BOTH, NET, TREES)
+SMALLEST = estimate_minutes(SIZE, 2, ["lgbm"], NET, TREES | {"n_estimators": MIN_TREES})  # the ladder's last rung
+
+
+@pytest.mark.parametrize("share", [1.0, 0.5, 0.25, 0.1, 0.03, 0.0])
+def test_every_budget_the_smallest_plan_fits_gets_a_plan_within_it(share: float) -> None:
+    minutes = max(FULL * share, SMALLEST * 1.001)  # share 0: just above the smallest plan
     plan = plan_budget(SIZE, minutes, 5, BOTH, NET, TREES)
-    if plan.fits:
-        assert estimate_minutes(SIZE, plan.folds, plan.members, plan.network, plan.trees) <= minutes
+    assert plan.fits, plan
+    assert estimate_minutes(SIZE, plan.folds, plan.members, plan.network, plan.trees) == plan.estimate_minutes <= minutes
+    assert (plan.steps == []) == (share == 1.0), plan.steps  # shrunk exactly when the full plan does not fit
 
 
 def test_shrinking_never_raises_a_small_setting_to_the_floor() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mabe.config import load_config, packaged_config_path, read_config_file
 from mabe.data.io import MabeDataset
 from mabe.errors import MabeError
 from mabe.metrics import check_submission
@@ -17,11 +18,13 @@ from mabe.workflows.recommend import recommended_config
 
 pytestmark = pytest.mark.slow
 
+ONE_BLOCK = {**read_config_file(packaged_config_path("actions"))["model_options"], "dilations": [1]}
+"""The recommended tcn_bigru's options with one multi-scale block instead of four."""
 TINY_NET = [
     "epochs=2",
     "max_windows_per_epoch=48",
-    "conv_channels=[8]",
-    "lstm_hidden=8",
+    f"model_options={json.dumps(ONE_BLOCK)}",  # tcn_bigru's depth; conv_channels is conv_bilstm's only
+    "lstm_hidden=8",  # tcn_bigru's width
     "batch_size=16",
     "early_stopping_patience=0",
     "num_workers=0",
@@ -62,6 +65,8 @@ def test_fold_models_never_saw_their_held_out_videos(cv_run) -> None:
         summary = json.loads((run / "members" / "net_a" / f"fold{k}" / "summary.json").read_text())
         seen = set(summary["data"]["train_video_ids"]) | set(summary["data"]["val_video_ids"])
         assert seen and not seen & set(fold["video_ids"])
+        fold_config = load_config(run / "members" / "net_a" / f"fold{k}" / "config.yaml")
+        assert (fold_config.model_type, fold_config.lstm_hidden, fold_config.model_options) == ("tcn_bigru", 8, ONE_BLOCK)
 
 
 def test_cv_json_has_the_promised_keys(cv_run) -> None:
@@ -145,3 +150,34 @@ def test_an_unfinished_run_resumes_without_refitting(cv_run, small_dataset, tmp_
     assert oof_path(copy, "net_b", lost).is_file()
     assert [f["video_ids"] for f in again["folds"]] == [f["video_ids"] for f in result["folds"]]
     assert (copy / "ensemble.json").is_file()
+
+
+class _Touch:
+    """Unpickling this calls ``Path.touch(marker)`` (any code could run instead)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple:
+        return (Path.touch, (self.marker,))
+
+
+def test_an_ensemble_member_checkpoint_that_would_run_code_is_refused(cv_run, small_dataset, tmp_path) -> None:
+    """A shared ensemble run is data: its fold models load as weights only (issue 16, item 10)."""
+    import shutil
+
+    import torch
+
+    from mabe.errors import DataError
+    from mabe.workflows.predict import predict_split
+
+    run, marker = tmp_path / "shared", tmp_path / "code_ran"
+    shutil.copytree(cv_run[0], run)
+    crafted = sorted((run / "members").glob("*/fold*/checkpoints/*.ckpt"))  # whichever the blend selected
+    assert crafted
+    for path in crafted:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        torch.save({**state, "mabe": {**state["mabe"], "note": _Touch(marker)}}, path)
+    with pytest.raises(DataError, match=r"fold\d/checkpoints/\w+\.ckpt: refused: loading it needs arbitrary unpickling"):
+        predict_split(run, small_dataset, "test")
+    assert not marker.exists()
