@@ -33,10 +33,11 @@ import pandas as pd
 from mabe.data.io import MabeDataset
 from mabe.data.submission import read_submission
 from mabe.errors import MabeError
-from mabe.metrics import ScoreReport, score_report
+from mabe.metrics import ScoreReport
 from mabe.workflows.import_ import ImportOptions, ImportSummary
 from mabe.workflows.import_ import import_poses as _import_poses
 from mabe.workflows.predict import predict_split
+from mabe.workflows.scoring import score_submission
 from mabe.workflows.stats import compute_stats, labelled_intervals
 from mabe.workflows.train import DEFAULT_FOLDS, train_ensemble, train_run
 
@@ -184,13 +185,11 @@ def score(data: str | Path, submission: pd.DataFrame | str | Path, split: str = 
     -------
     ScoreReport
         ``score`` (the lab-averaged interval F-score), ``per_lab``, the per
-        (lab, action) ``table`` with tp/fp/fn, and counts of ``ignored`` rows.
+        (lab, action) ``table`` with tp/fp/fn, and counts of ``ignored`` rows
+        (:func:`mabe.workflows.scoring.score_submission`, the policy of ``mabe score``
+        without ``--strict``).
     """
-    table = submission if isinstance(submission, pd.DataFrame) else read_submission(submission)
-    dataset = load_dataset(data)
-    if not dataset.has_labels(split):
-        raise MabeError(f"{data}: no {split}_annotation/ directory, so the {split} split cannot be scored")
-    return score_report(dataset.solution(split, progress=False), table, allow_empty=True)
+    return score_submission(data, submission, split, progress=False).report
 
 
 def stats(

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from mabe.data.io import MabeDataset
 from mabe.data.schema import SPLITS
 from mabe.data.submission import read_submission
@@ -62,7 +64,11 @@ class Scored:
 
 
 def score_submission(
-    data: str | Path, submission: str | Path, split: str = "test", strict: bool = False, progress: bool = True
+    data: str | Path,
+    submission: str | Path | pd.DataFrame,
+    split: str = "test",
+    strict: bool = False,
+    progress: bool = True,
 ) -> Scored:
     """Score the submission file against the labels of a dataset split.
 
@@ -71,7 +77,7 @@ def score_submission(
     data
         Dataset directory with ``{split}_annotation/``.
     submission
-        The submission CSV.
+        The submission CSV, or its table (messages then say "the submission").
     split
         ``"train"`` or ``"test"``.
     strict
@@ -96,13 +102,17 @@ def score_submission(
         :class:`EmptySubmission` / :class:`IgnoredRows` when ``strict``
         refuses it.
     """
-    data, submission = Path(data), Path(submission)
+    data = Path(data)
     if split not in SPLITS:
         raise MabeError(f"--split must be train or test, not {split!r}")
     dataset = MabeDataset(data)
     if not dataset.has_labels(split):
         raise MabeError(f"{data}: no {split}_annotation/ directory, so the {split} split cannot be scored")
-    sub = read_submission(submission)  # before the (slower) solution: a bad file fails fast
+    if isinstance(submission, pd.DataFrame):
+        sub, submission = submission, "the submission"
+    else:
+        submission = Path(submission)
+        sub = read_submission(submission)  # before the (slower) solution: a bad file fails fast
     warnings = []
     if sub.empty:
         message = f"{submission}: the submission is empty; Kaggle's own scorer rejects an empty submission"
