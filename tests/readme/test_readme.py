@@ -105,6 +105,8 @@ SUBSTITUTIONS: list[Substitution] = [
                  None, NOT_MODAL),
     Substitution("modal run -m mabe.cloud.modal_app::predict --run r1", None, NOT_MODAL),
     Substitution("modal run -m mabe.cloud.modal_app::score --run r1 --split test", None, NOT_MODAL),
+    Substitution("modal run -m mabe.cloud.modal_app::checkpoints --run r1", None, NOT_MODAL),
+    Substitution("modal run -m mabe.cloud.modal_app::fetch --run r1 --out r1", None, NOT_MODAL),
     Substitution("modal volume get mabe-vol runs/r1 ./r1", None, NOT_MODAL),
     # Development
     Substitution("make test-fast", None, "its tests are a subset of make test's, which this test runs in"),

@@ -12,18 +12,12 @@ def checkpoints(
     run: Path = typer.Argument(..., help="Run directory written by mabe train."),
 ) -> None:
     """List checkpoints with epoch, monitored metric and size (every network fold of an ensemble)."""
-    from mabe.training.run import Run
+    from mabe.workflows.checkpoints import run_checkpoints
 
-    found = Run(run).require()
-    runs = [found]
-    if found.kind == "ensemble":  # its network fold models are runs of their own; tree folds have none
-        runs = [Run(d) for d in sorted(found.path.glob("members/*/fold*")) if Run(d).config_path.is_file()]
     shown = 0
-    for one in runs:
-        rows = one.checkpoints()
-        if rows:
-            _print_table(str(one.checkpoint_dir), rows)
-            shown += 1
+    for folder, rows in run_checkpoints(run):
+        _print_table(str(folder), rows)
+        shown += 1
     if not shown:
         typer.echo(f"{run}: no checkpoints")
 

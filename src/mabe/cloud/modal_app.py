@@ -9,7 +9,8 @@ Kaggle credentials as a Modal secret named ``kaggle`` (keys ``KAGGLE_USERNAME`` 
         --timeout-hours 8 --overrides "epochs=30;batch_size=256"     # mabe train --data DATA --out RUNS/r1 --set ...
     modal run -m mabe.cloud.modal_app::predict --run r1               # mabe predict --run RUNS/r1 --data DATA
     modal run -m mabe.cloud.modal_app::score --run r1 --split train   # mabe score --data DATA --submission ... [--strict]
-    modal volume get mabe-vol runs/r1 ./r1                            # fetch a run (e.g. for mabe bundle)
+    modal run -m mabe.cloud.modal_app::checkpoints --run r1           # mabe checkpoints RUNS/r1
+    modal run -m mabe.cloud.modal_app::fetch --run r1 --out r1        # what prediction needs, into ./r1 (--everything: all)
 
 Each remote function calls the same workflow function as the matching ``mabe`` command, on
 ``/vol/data`` (the competition data) and ``/vol/runs/<run>``. GPU type and time limit are
@@ -29,7 +30,8 @@ import modal
 # whole modules, so that each remote function calls what the CLI calls at the time it runs
 from mabe import __version__
 from mabe.data import submission
-from mabe.platform import kaggle_download
+from mabe.platform import kaggle_download, run_archive
+from mabe.workflows import checkpoints as checkpoints_workflow
 from mabe.workflows import predict as predict_workflow
 from mabe.workflows import scoring as scoring_workflow
 from mabe.workflows import train as train_workflow
@@ -49,6 +51,8 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "train_remote": {"gpu": DEFAULT_GPU, "timeout": 8 * HOUR, "cpu": 8.0, "memory": 32768},
     "predict_remote": {"gpu": DEFAULT_GPU, "timeout": 2 * HOUR, "cpu": 8.0, "memory": 32768},
     "score_remote": {"timeout": HOUR, "cpu": 2.0},
+    "checkpoints_remote": {"timeout": HOUR, "cpu": 1.0},
+    "fetch_remote": {"timeout": HOUR, "cpu": 2.0},
 }
 """Static settings of each remote function; the entrypoints override GPU and timeout per call."""
 
@@ -154,6 +158,20 @@ def score_remote(run: str, split: str = "test", out_name: str = "submission.csv"
     return scored.to_dict()
 
 
+@app.function(image=image, volumes=VOLUMES, **SETTINGS["checkpoints_remote"])
+def checkpoints_remote(run: str) -> list[dict[str, Any]]:
+    """``mabe checkpoints /vol/runs/RUN`` (:func:`mabe.workflows.checkpoints.run_checkpoints`), as plain values."""
+    _reload()
+    return [{"folder": str(folder), "rows": rows} for folder, rows in checkpoints_workflow.run_checkpoints(_run_dir(run))]
+
+
+@app.function(image=image, volumes=VOLUMES, **SETTINGS["fetch_remote"])
+def fetch_remote(run: str, everything: bool = False) -> bytes:
+    """/vol/runs/RUN as one archive (:func:`mabe.platform.run_archive.pack_run`): what prediction needs, or all."""
+    _reload()
+    return run_archive.pack_run(_run_dir(run), everything)
+
+
 def _split_list(text: str) -> list[str]:
     return [part.strip() for part in text.replace("\n", ";").split(";") if part.strip()]
 
@@ -191,3 +209,26 @@ def score(run: str, split: str = "test", strict: bool = False) -> None:
     for warning in result["warnings"]:
         print(f"warning: {warning}")
     print({k: result[k] for k in ("score", "per_lab", "rows", "ignored")})
+
+
+@app.local_entrypoint()
+def checkpoints(run: str) -> None:
+    """List the checkpoints of /vol/runs/RUN, as ``mabe checkpoints`` does for a local run."""
+    tables = checkpoints_remote.remote(run)
+    for table in tables:
+        print(table["folder"])
+        for row in table["rows"]:
+            print(f"  {row['name']}  epoch {row['epoch']}  metric {row['metric']:.4f}  {row['size_bytes']} bytes")
+    if not tables:
+        print(f"{RUNS_DIR}/{run}: no checkpoints")
+
+
+@app.local_entrypoint()
+def fetch(run: str, out: str = "", everything: bool = False) -> None:
+    """Copy /vol/runs/RUN into the new local directory OUT (default ./RUN) for ``mabe predict`` / ``mabe bundle``.
+
+    Only what prediction needs (one checkpoint per model, no out-of-fold files) unless ``--everything``.
+    """
+    local = run_archive.unpack_run(fetch_remote.remote(run, everything), Path(out or run), name=f"{RUNS_DIR}/{run}")
+    n_files = sum(1 for p in local.rglob("*") if p.is_file())
+    print(f"fetched {RUNS_DIR}/{run} into {local}: {n_files} files")

@@ -13,7 +13,7 @@ import pytest
 modal = pytest.importorskip("modal")
 
 MODULE = "mabe.cloud.modal_app"
-REMOTE = {"download_remote", "train_remote", "predict_remote", "score_remote"}
+REMOTE = {"download_remote", "train_remote", "predict_remote", "score_remote", "checkpoints_remote", "fetch_remote"}
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_registered_functions_and_entrypoints(built):
         functions = module.app.registered_functions
         entrypoints = module.app.registered_entrypoints
     assert set(functions) == REMOTE == set(recorded)
-    assert set(entrypoints) == {"download", "train", "predict", "score"}
+    assert set(entrypoints) == {"download", "train", "predict", "score", "checkpoints", "fetch"}
 
 
 def test_gpu_volume_timeout_settings(built):
@@ -65,7 +65,7 @@ def test_gpu_volume_timeout_settings(built):
         assert list(spec.volumes) == ["/vol"]
     assert recorded["train_remote"]["gpu"] == "A10G" and recorded["train_remote"]["timeout"] == 8 * 3600
     assert recorded["predict_remote"]["gpu"] == "A10G"
-    assert "gpu" not in recorded["download_remote"] and "gpu" not in recorded["score_remote"]
+    assert not {"gpu"} & (recorded["download_remote"].keys() | recorded["score_remote"].keys() | recorded["fetch_remote"].keys())
     assert module.train_remote._spec_.gpus == "A10G"
     assert len(recorded["download_remote"]["secrets"]) == 1  # the Kaggle credentials
 
@@ -198,3 +198,91 @@ def test_download_calls_the_cli_workflow(built, monkeypatch):
     monkeypatch.setattr(kd, "download", lambda out, files: seen.append((out, files)) or kd.DownloadResult(fetched=["a"]))
     assert _local(module.download_remote, ["train.csv"]) == {"fetched": 1, "complete": 0, "problems": []}
     assert seen == [(Path("/vol/data"), ["train.csv"])]
+
+
+def _finished_run(root: Path) -> Path:
+    """A finished network run as training leaves it: two checkpoints, an index, out-of-fold files."""
+    from mabe.training.run import Run
+
+    run = Run(root)
+    run.checkpoint_dir.mkdir(parents=True)
+    for name, text in ((run.config_path, "model_type: tcn_bigru\n"), (run.summary_path, "{}"), (run.decode_path, "{}")):
+        name.write_text(text)
+    for name in ("best.ckpt", "last.ckpt"):
+        (run.checkpoint_dir / name).write_bytes(name.encode())
+    (root / "oof").mkdir()
+    (root / "oof" / "probs.npz").write_bytes(b"oof")
+    return root
+
+
+def test_fetch_copies_what_prediction_needs_into_a_new_local_run(built, monkeypatch, tmp_path):
+    """The remote packs the volume's run, the entrypoint unpacks it locally; nothing local is ever replaced."""
+    module, _ = built
+    from mabe.errors import MabeError
+
+    runs = tmp_path / "vol" / "runs"
+    _finished_run(runs / "r1")
+    monkeypatch.setattr(module, "RUNS_DIR", str(runs))
+
+    real = module.fetch_remote
+
+    class Remote:
+        def remote(self, run, everything=False):
+            return _local(real, run, everything)
+
+    monkeypatch.setattr(module, "fetch_remote", Remote())
+    monkeypatch.chdir(tmp_path)
+    module.fetch("r1")
+    got = sorted(str(p.relative_to(tmp_path / "r1")) for p in (tmp_path / "r1").rglob("*") if p.is_file())
+    assert got == ["checkpoints/best.ckpt", "config.yaml", "decode.json", "summary.json"]
+    assert (tmp_path / "r1" / "checkpoints" / "best.ckpt").read_bytes() == b"best.ckpt"
+    module.fetch("r1", out="all", everything=True)
+    assert (tmp_path / "all" / "oof" / "probs.npz").read_bytes() == b"oof" and (tmp_path / "all" / "checkpoints" / "last.ckpt").is_file()
+    before = (tmp_path / "r1" / "config.yaml").read_text()
+    with pytest.raises(MabeError, match="already exists"):
+        module.fetch("r1")
+    assert (tmp_path / "r1" / "config.yaml").read_text() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "no staging folder left behind"
+
+
+def test_checkpoints_lists_what_mabe_checkpoints_lists(built, monkeypatch, tmp_path, capsys):
+    module, _ = built
+    from mabe.workflows.checkpoints import run_checkpoints
+
+    runs = tmp_path / "runs"
+    run = _finished_run(runs / "r1")
+    rows = [{"name": "best.ckpt", "epoch": 3, "metric": 0.5, "size_bytes": 9}]
+    monkeypatch.setattr(module, "RUNS_DIR", str(runs))
+    import mabe.training.run as run_module
+
+    monkeypatch.setattr(run_module.Run, "checkpoints", lambda self: rows)
+    assert _local(module.checkpoints_remote, "r1") == [{"folder": str(f), "rows": r} for f, r in run_checkpoints(run)]
+
+    real = module.checkpoints_remote
+
+    class Remote:
+        def remote(self, name):
+            return _local(real, name)
+
+    monkeypatch.setattr(module, "checkpoints_remote", Remote())
+    module.checkpoints("r1")
+    assert "best.ckpt  epoch 3  metric 0.5000  9 bytes" in capsys.readouterr().out
+
+
+def test_a_run_archive_cannot_write_outside_its_folder(tmp_path):
+    import io
+    import tarfile
+
+    from mabe.errors import DataError
+    from mabe.platform.run_archive import unpack_run
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        info = tarfile.TarInfo("../escaped.txt")
+        info.size = 1
+        tar.addfile(info, io.BytesIO(b"x"))
+    with pytest.raises(DataError, match="refused"):
+        unpack_run(buffer.getvalue(), tmp_path / "out")
+    assert not (tmp_path / "escaped.txt").exists() and not (tmp_path / "out").exists()
+    with pytest.raises(DataError, match="not a readable run archive"):
+        unpack_run(b"not a tar", tmp_path / "out")
