@@ -14,6 +14,7 @@ them, a partly labelled one the rest.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,7 @@ from mabe.training.run import Run
 from mabe.workflows.ensemble import EnsemblePredictor, is_ensemble_run
 from mabe.workflows.predict import load_decode_params, load_video_predictor
 from mabe.workflows.suggest_files import ClipSource, check_out_dir, clip_tables, write_outputs
-from mabe.workflows.whitelist import model_whitelist
+from mabe.workflows.whitelist import model_whitelist, run_actions
 
 DEFAULT_SECONDS = 5.0
 """Default clip length in seconds (the same span of time at any frame rate)."""
@@ -129,16 +130,31 @@ def candidate_entries(vp: VideoProbs) -> np.ndarray:
     ).reshape(len(pairs), len(vp.actions))
 
 
+def fully_labelled(meta: VideoMeta, actions: Sequence[str] | None) -> bool:
+    """Tell whether a video's whitelist already holds every triple the run predicts (no need to predict it).
+
+    Examples
+    --------
+    >>> meta = VideoMeta("train", "L", 1, 30.0, 1, ("nose",), (("mouse1", "self", "rear"),))
+    >>> fully_labelled(meta, ["rear"]), fully_labelled(meta, ["rear", "dig"]), fully_labelled(meta, None)
+    (True, False, False)
+    """
+    if not actions:
+        return False
+    mice = range(1, meta.n_mice + 1)
+    return not model_whitelist([(a, t) for a in mice for t in mice], actions) - set(meta.behaviors_labeled)
+
+
 def training_counts(run: Path, dataset: MabeDataset) -> dict[str, float]:
     """Positive frames per action in the run's training labels (``summary.json`` says where).
 
     Falls back to ``dataset``'s labelled training videos when the run's data
     is not there; empty when neither has labels (every action then weighs 1).
     """
-    try:
-        data = Run(run).summary().data
-        root, ids = Path(data.data_dir or ""), set(data.train_video_ids)
-    except (MabeError, OSError, ValueError):
+    try:  # an ensemble's summary.json is not a RunSummary: read only its "data" record
+        data = json.loads(Run(run).summary_path.read_text()).get("data") or {}
+        root, ids = Path(str(data.get("data_dir") or "")), {int(v) for v in data.get("train_video_ids") or []}
+    except (OSError, ValueError, TypeError, AttributeError):
         root, ids = Path(""), set()
     source = MabeDataset(root) if data_dir_ok(root) else dataset
     if "train" not in source.splits() or not source.has_labels("train"):
@@ -240,7 +256,8 @@ def suggest_clips(
     splits = [split] if split is not None else dataset.splits()
     if split is not None and split not in dataset.splits():
         raise MabeError(f"{data}: no {split}.csv, so there is no '{split}' split")
-    metas: list[VideoMeta] = [m for s in splits for m in dataset.metas(s)]
+    known_actions = run_actions(run)
+    metas = [m for s in splits for m in dataset.metas(s) if not fully_labelled(m, known_actions)]
     outputs, weights = _model_outputs(run)
     params = load_decode_params(run)
     counts = training_counts(run, dataset)

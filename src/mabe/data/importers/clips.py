@@ -192,10 +192,10 @@ def import_clips(
         dataset is then left exactly as it was.
     """
     clips_csv = Path(clips_csv).expanduser().resolve()
-    if annotation_format not in CLIP_FORMATS:
-        raise MabeError(f"--annotation-format with --clips must be one of {', '.join(CLIP_FORMATS)}")
     if not annotations:
         raise MabeError("--clips needs the labels: --annotations FILE --annotation-format boris|intervals")
+    if annotation_format not in CLIP_FORMATS:
+        raise MabeError(f"--annotation-format with --clips must be one of {', '.join(CLIP_FORMATS)}")
     if split not in schema.SPLITS:
         raise MabeError(f"--split must be one of {', '.join(schema.SPLITS)}")
     if not clips_csv.is_file():
