@@ -19,8 +19,9 @@ action) (:func:`frame_terms`):
     from :data:`THRESHOLD_BAND` away);
 ``rarity``
     on frames where the blend predicts the action (``p >= t``), the action's
-    rarity in the training labels (``min_count / count``: 1 for the rarest
-    action, small for common ones; see :func:`rarity_weights`), else 0.
+    rarity in the training labels (``sqrt(min_count / count)``: 1 for the
+    rarest action, 0.1 for one 100 times as common; see
+    :func:`rarity_weights`), else 0.
 
 A window's term is, per pair, the largest over the candidate actions of the
 term's mean over the window's frames; its score is
@@ -148,7 +149,7 @@ def frame_terms(
 
 
 def rarity_weights(counts: Mapping[str, float], actions: Sequence[str]) -> np.ndarray:
-    """Return each action's rarity: the smallest count of ``actions`` over its own count.
+    """Return each action's rarity: the square root of the smallest count of ``actions`` over its own count.
 
     ``counts`` are positive frames per action in the training labels; an
     action never seen there counts as the rarest (1). Without any count every
@@ -156,15 +157,15 @@ def rarity_weights(counts: Mapping[str, float], actions: Sequence[str]) -> np.nd
 
     Examples
     --------
-    >>> rarity_weights({"sniff": 1000, "attack": 50}, ["sniff", "attack", "mount"]).tolist()
-    [0.05000000074505806, 1.0, 1.0]
+    >>> [round(float(w), 3) for w in rarity_weights({"sniff": 5000, "attack": 50}, ["sniff", "attack", "mount"])]
+    [0.1, 1.0, 1.0]
     """
     seen = [float(counts.get(a, 0.0)) for a in actions]
     positive = [c for c in seen if c > 0]
     if not positive:
         return np.ones(len(actions), np.float32)
     least = min(positive)
-    return np.asarray([least / c if c > 0 else 1.0 for c in seen], np.float32)
+    return np.sqrt(np.asarray([least / c if c > 0 else 1.0 for c in seen], np.float64)).astype(np.float32)
 
 
 def window_bounds(n_frames: int, length: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
