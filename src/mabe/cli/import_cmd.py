@@ -8,11 +8,11 @@ import typer
 
 
 def import_(
-    pose_files: list[Path] = typer.Argument(..., help="Pose files, one video each."),
+    pose_files: list[Path] = typer.Argument(None, help="Pose files, one video each (none with --clips)."),
     out: Path = typer.Option(
         ..., "--out", help="Dataset directory (created, or appended to)."
     ),
-    lab: str = typer.Option(..., "--lab", help="lab_id of the new videos."),
+    lab: str = typer.Option(None, "--lab", help="lab_id of the new videos (required without --clips)."),
     source_software: str = typer.Option(
         "auto",
         "--source-software",
@@ -61,11 +61,23 @@ def import_(
         "--test-last",
         help="With --split-minutes: put the last K videos of each recording in test.",
     ),
+    clips: Path = typer.Option(
+        None,
+        "--clips",
+        help="clips.csv of mabe suggest: add its labelled clips (one video each; see README).",
+    ),
 ) -> None:
     """Import pose files (and their labels) as new videos of a MABe-layout dataset."""
     from mabe.errors import MabeError
     from mabe.workflows.import_ import ImportOptions, import_poses
 
+    if clips is not None:
+        if pose_files:
+            raise MabeError("--clips takes no pose files: the clips' tracking comes from the dataset they were suggested on")
+        _import_clips(clips, annotations or [], annotation_format, out, behaviors, split)
+        return
+    if lab is None:
+        raise MabeError("--lab is required when importing pose files")
     try:
         options = ImportOptions(
             lab=lab,
@@ -126,3 +138,23 @@ def import_(
     typer.echo(
         f"{verb} {summary.root}: {len(summary.videos)} video(s) of lab {summary.lab_id}"
     )
+
+
+def _import_clips(
+    clips: Path, annotations: list[Path], annotation_format: str | None, out: Path, behaviors: str | None, split: str
+) -> None:
+    """``mabe import --clips``: labelled clips of ``mabe suggest`` become videos of ``out``."""
+    from mabe.data.importers.clips import import_clips
+
+    only = [b.strip() for b in behaviors.split(",") if b.strip()] if behaviors else None
+    summary = import_clips(clips, annotations, annotation_format or "", out, only, split=split)
+    for clip in summary.clips:
+        typer.echo(
+            f"video {clip.video_id}: clip {clip.clip} of video {clip.source_video} "
+            f"({clip.pair[0]} -> {clip.pair[1]}, {clip.n_frames} frames), {clip.intervals} intervals, "
+            f"{len(clip.behaviors)} labelled triples"
+        )
+    if summary.ignored_rows:
+        typer.echo(f"{summary.ignored_rows} label row(s) outside every clip's pair and frames left out")
+    verb = "created" if summary.created else "appended to"
+    typer.echo(f"{verb} {summary.root}: {len(summary.clips)} clip video(s) from {summary.source}")

@@ -145,10 +145,18 @@ class EnsemblePredictor:
         if not self.members:
             raise MabeError(f"{Run(run).ensemble_path}: no member has a positive weight")
 
+    def predict_folds(self, video: Video) -> dict[str, list[VideoProbs]]:
+        """Return every fold model's probabilities of one video, per active member (``mabe suggest``)."""
+        return {name: [p.predict(video) for p in folds] for name, folds in self.members.items()}
+
+    def blend(self, per_fold: dict[str, list[VideoProbs]]) -> VideoProbs:
+        """Blend what :meth:`predict_folds` returned: fold models averaged per member, members blended."""
+        per_member = {name: average_probs(folds) for name, folds in per_fold.items()}
+        return blend_probs(per_member, self.record.weights)
+
     def predict(self, video: Video) -> VideoProbs:
         """Return the blended probabilities of one video."""
-        per_member = {name: average_probs([p.predict(video) for p in folds]) for name, folds in self.members.items()}
-        return blend_probs(per_member, self.record.weights)
+        return self.blend(self.predict_folds(video))
 
 
 def evaluate_ensemble(run: str | Path, data_dir: str | Path, split: str = "test") -> dict[str, Any]:

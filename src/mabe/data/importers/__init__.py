@@ -10,5 +10,7 @@ One module per concern:
   mouse ids, checks the rows and builds ``behaviors_labeled``;
 - :mod:`~mabe.data.importers.sources` records where each imported video came from;
 - :mod:`~mabe.data.importers.metadata_row` fills the 38 metadata columns;
-- :mod:`~mabe.data.importers.commit` appends to a dataset all-or-nothing.
+- :mod:`~mabe.data.importers.commit` appends to a dataset all-or-nothing;
+- :mod:`~mabe.data.importers.clips` adds the labelled clips of ``mabe suggest``
+  (one video each, whitelisted for the clip's pair only).
 """
