@@ -313,7 +313,8 @@ def test_report_figures_call_mice_by_the_names_of_sources_csv(tiny_run, small_da
     shutil.copytree(small_dataset, data)
     videos = pd.read_csv(data / "test.csv")["video_id"].tolist()
     names = ["adult", "juvenile", "intruder", "fourth"]
-    rows = [{c: "" for c in SOURCE_COLUMNS} | {"video_id": v, "individuals": json.dumps(names)} for v in videos]
+    rows = [{c: "" for c in SOURCE_COLUMNS} | {"video_id": v, "individuals": json.dumps(names), "first_frame": 0,
+                                               "n_frames": 1800, "fps": 30.0} for v in videos]
     pd.DataFrame(rows, columns=list(SOURCE_COLUMNS)).to_csv(sources_path(data), index=False)
     drawn: dict[str, list] = {"ethogram": [], "probability_traces": []}
 

@@ -101,9 +101,15 @@ def source_of(sources: pd.DataFrame, video_id: int) -> dict[str, object] | None:
         return None
     row: dict[str, object] = dict(hits.iloc[0])
     row["individuals"] = _individuals(row["individuals"])
-    row["first_frame"] = int(str(row["first_frame"]))
-    row["n_frames"] = int(str(row["n_frames"]))
-    row["fps"] = float(str(row["fps"]))
+    try:
+        row["first_frame"] = int(str(row["first_frame"]))
+        row["n_frames"] = int(str(row["n_frames"]))
+        row["fps"] = float(str(row["fps"]))
+    except ValueError:
+        raise DataError(
+            SOURCES_FILE, f"video {int(video_id)}: first_frame, n_frames and fps must be numbers "
+            f"(got {row['first_frame']!r}, {row['n_frames']!r}, {row['fps']!r})"
+        ) from None
     return row
 
 
