@@ -161,6 +161,9 @@ class Config(BaseModel):
         Prediction only: also predict the left/right mirror image of each video
         (x reflected, left/right body parts swapped, :mod:`mabe.features.mirror`)
         and average the two probabilities. Costs a second network pass.
+    mirror_augment
+        Training only (with ``use_augmentation``, pair features): each training
+        window is shown as its left/right mirror image with probability 1/2.
     run_dir
         Run directory (``mabe train --out``); ``fit`` uses it when not given one.
     log_every_n_steps
@@ -235,6 +238,7 @@ class Config(BaseModel):
     synth_labs: list[str] | None = None
     ema_decay: float = Field(0.0, ge=0, lt=1)
     mirror_tta: bool = False
+    mirror_augment: bool = False
     run_dir: str | None = None
     log_every_n_steps: int = Field(10, ge=1)
 

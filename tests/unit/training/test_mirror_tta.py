@@ -35,3 +35,23 @@ def test_mirror_tta_averages_the_video_and_its_mirror_image() -> None:
     assert not np.allclose(plain, mirrored, atol=1e-4)  # the network sees a different input
     np.testing.assert_allclose(tta.probs, 0.5 * (plain + mirrored), atol=2e-4)
     assert tta.probs.shape == plain.shape == (70, 4, 2)
+
+
+def test_mirror_augment_shows_about_half_the_windows_mirrored() -> None:
+    from mabe.features.mirror import pair_mirror_signs
+    from mabe.training.module import BehaviourModule
+
+    config = load_config("actions", [*_NET, "mirror_augment=true", "noise_std=0"])
+    width = resolve_input_dim(config)
+    module = BehaviourModule(config.to_dict(), width, width, ["mount", "sniff"], {})
+    torch.manual_seed(0)
+    x = torch.randn(200, 5, width)
+    out = module._augment(x, torch.ones(200, 5, dtype=torch.bool))
+    signs = torch.ones(width)
+    signs[: len(pair_mirror_signs())] = torch.from_numpy(pair_mirror_signs())
+    same = (out == x).flatten(1).all(1)
+    flipped = (out == x * signs).flatten(1).all(1)
+    assert bool((same ^ flipped).all())  # each window: itself or its mirror image
+    assert 60 < int(flipped.sum()) < 140
+    module.config = config.model_copy(update={"mirror_augment": False})
+    assert torch.equal(module._augment(x, torch.ones(200, 5, dtype=torch.bool)), x)
