@@ -153,6 +153,17 @@ class Config(BaseModel):
     synth_videos, synth_minutes, synth_labs
         The dataset simulated (videos, minutes each, labs; ``None``: all labs)
         when ``use_kaggle_data`` is false and ``data_dir`` is empty.
+    ema_decay
+        Exponential moving average of the network's weights, updated after
+        every optimiser step with this decay (e.g. 0.999); validation,
+        checkpoints and prediction use the averaged weights. 0 turns it off.
+    mirror_tta
+        Prediction only: also predict the left/right mirror image of each video
+        (x reflected, left/right body parts swapped, :mod:`mabe.features.mirror`)
+        and average the two probabilities. Costs a second network pass.
+    mirror_augment
+        Training only (with ``use_augmentation``, pair features): each training
+        window is shown as its left/right mirror image with probability 1/2.
     run_dir
         Run directory (``mabe train --out``); ``fit`` uses it when not given one.
     log_every_n_steps
@@ -225,6 +236,9 @@ class Config(BaseModel):
     synth_videos: int = Field(8, ge=1)
     synth_minutes: float = Field(2.0, gt=0)
     synth_labs: list[str] | None = None
+    ema_decay: float = Field(0.0, ge=0, lt=1)
+    mirror_tta: bool = False
+    mirror_augment: bool = False
     run_dir: str | None = None
     log_every_n_steps: int = Field(10, ge=1)
 

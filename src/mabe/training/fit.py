@@ -36,6 +36,7 @@ from mabe.training.callbacks import (
 )
 from mabe.training.datamodule import MabeDataModule
 from mabe.training.distributed import is_global_zero
+from mabe.training.ema import WeightEMA
 from mabe.training.inference import read_checkpoint
 from mabe.training.module import MONITOR, BehaviourModule
 from mabe.training.prepare import Prepared, prepare
@@ -200,6 +201,8 @@ def _callbacks(
         RunCheckpoints(ckpt_dir, config.save_freq, index),
         RandomStates(),
     ]
+    if config.ema_decay > 0:
+        callbacks.append(WeightEMA(config.ema_decay))  # after the recorder and checkpoints: run_summary reads them by position
     if config.early_stopping_patience:
         callbacks.append(EarlyStopping(monitor=MONITOR, mode="max", patience=config.early_stopping_patience))
     return callbacks

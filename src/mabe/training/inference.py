@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pickle
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,9 @@ import torch
 from torch import nn
 
 from mabe.config import Config
-from mabe.data.types import Video
+from mabe.data.types import Pose, Video
 from mabe.errors import DataError
+from mabe.features.mirror import mirror_coords, pair_mirror_signs
 from mabe.training.labels import Pair
 from mabe.training.network import build_network
 from mabe.training.run import Run
@@ -242,17 +243,35 @@ def predict_video(
     length = inference_window(config, len(grid))
     starts = window_starts(len(grid), length, config.inference_stride)
     back = grid_positions(n_frames, grid)
+    if not seed4 and not pairs:
+        return Prediction(np.zeros((n_frames, 0, len(classes)), np.float32), classes, pairs, config.label_scheme or "")
     bs = batch_size or config.batch_size
     was_training = model.training
     model.eval()
     try:
-        if seed4:
-            probs = window_probs(model, [feats], starts, length, bs, True)[0][back]
-        elif pairs:
-            per_pair = window_probs(model, feats, starts, length, bs, False)  # (P, n, C)
-            probs = per_pair[:, back].transpose(1, 0, 2)
-        else:
-            probs = np.zeros((n_frames, 0, len(classes)), np.float32)
+        # seed4 (n, C); actions (P, n, C)
+        probs = window_probs(model, [feats] if seed4 else feats, starts, length, bs, seed4)
+        if config.mirror_tta:
+            mirrored = mirrored_inputs(video, config, int(run_info["input_dim"]), feats)
+            probs = 0.5 * (probs + window_probs(model, [mirrored] if seed4 else mirrored, starts, length, bs, seed4))
     finally:
         model.train(was_training)
+    probs = probs[0][back] if seed4 else probs[:, back].transpose(1, 0, 2)
     return Prediction(probs.astype(np.float32, copy=False), classes, pairs, config.label_scheme or "")
+
+
+def mirrored_inputs(video: Video, config: Config, input_dim: int, feats: np.ndarray) -> np.ndarray:
+    """Return the network inputs of the left/right mirror image of ``video`` (same layout as ``feats``).
+
+    Pair features: the odd columns negated (:func:`mabe.features.mirror.pair_mirror_signs`,
+    exact for them and free); other feature sets: computed again from the mirrored pose.
+    """
+    if config.feature_set == "pair":
+        signs = np.ones(feats.shape[-1], dtype=np.float32)
+        odd = pair_mirror_signs()
+        signs[: len(odd)] = odd
+        return feats * signs
+    axis = video.meta.video_width / 2 if np.isfinite(video.meta.video_width) else None
+    pose = Pose(mirror_coords(video.pose.coords, video.pose.body_parts, axis), video.pose.body_parts)
+    mirrored, _, _ = video_inputs(replace(video, pose=pose), config, input_dim)
+    return mirrored

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torchmetrics import MeanMetric
 
 from mabe.config import Config
+from mabe.features.mirror import pair_mirror_signs
 from mabe.metrics.streaming import BinnedAveragePrecision, FrameMetricAccumulator, macro_average_precision
 from mabe.models.blocks import call_with_context
 from mabe.training.datamodule import IGNORE_INDEX
@@ -140,6 +141,13 @@ class BehaviourModule(L.LightningModule):
         return (raw * mask).sum() / mask.sum().clamp(min=1.0)
 
     def _augment(self, x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        if self.config.use_augmentation and self.config.mirror_augment and self.config.feature_set == "pair":
+            # half the windows shown as their left/right mirror image (the odd pair-feature columns negated)
+            signs = torch.ones(x.shape[-1], dtype=x.dtype, device=x.device)
+            odd = torch.from_numpy(pair_mirror_signs())
+            signs[: len(odd)] = odd.to(x)
+            flip = torch.rand(len(x), device=x.device) < 0.5
+            x = torch.where(flip[:, None, None], x * signs, x)
         if not (self.config.use_augmentation and self.config.noise_std > 0):
             return x
         noise = torch.randn_like(x[..., : self.feature_width]) * self.config.noise_std
