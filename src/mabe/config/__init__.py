@@ -12,7 +12,6 @@ How errors are reported, with an example: :mod:`mabe.config.loading`.
 from mabe.config.loading import (
     PACKAGED_CONFIGS,
     config_to_yaml,
-    dump_config,
     load_config,
     packaged_config_path,
     parse_override,
@@ -27,7 +26,6 @@ __all__ = [
     "PACKAGED_CONFIGS",
     "Config",
     "config_to_yaml",
-    "dump_config",
     "load_config",
     "packaged_config_path",
     "parse_override",

@@ -199,10 +199,3 @@ def config_to_yaml(config: Config) -> str:
     """Return the config as YAML text, keys in definition order."""
     return yaml.safe_dump(config.to_dict(), sort_keys=False, default_flow_style=None)
 
-
-def dump_config(config: Config, path: str | Path) -> Path:
-    """Write the (resolved) config to ``path`` as YAML; returns the path."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(config_to_yaml(config), encoding="utf-8")
-    return path

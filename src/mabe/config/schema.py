@@ -327,5 +327,5 @@ class Config(BaseModel):
         return max(1, length // 2, length - self.sequence_length)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-Python mapping of every key (what :func:`dump_config` writes)."""
+        """Plain-Python mapping of every key (what :func:`config_to_yaml` writes)."""
         return self.model_dump(mode="json")

@@ -53,11 +53,6 @@ class Prediction:
         return self.classes
 
 
-def checkpoint_dir(run_dir: str | Path) -> Path:
-    """Where a run keeps its checkpoints (:attr:`mabe.training.run.Run.checkpoint_dir`)."""
-    return Run(run_dir).checkpoint_dir
-
-
 def resolve_checkpoint(run_dir: str | Path, which: str = "best") -> Path:
     """Path of ``"best"``, ``"last"``, an epoch number or a file name of the run.
 
