@@ -144,10 +144,14 @@ def check_run_dir(out: Path, plan: dict[str, Any], resume: bool, cache_dir: Path
     ------
     MabeError
         For a finished run, a directory that is not a mabe run, an unfinished
-        run on other data, an unfinished run without ``resume``, or one with
-        other folds or settings.
+        run on other data, an unfinished run without ``resume``, one with
+        other folds or settings, or ``resume`` where there is no run (as a
+        single network's ``--resume`` refuses).
     """
+    nothing = f"{out}: no cross-fitting run there, nothing to resume; check the path or drop --resume"
     if not out.exists():
+        if resume:
+            raise MabeError(nothing)
         return False
     if not out.is_dir():
         raise MabeError(f"{out}: exists and is not a directory; choose another --out")
@@ -156,6 +160,8 @@ def check_run_dir(out: Path, plan: dict[str, Any], resume: bool, cache_dir: Path
         raise MabeError(f"{out}: already holds a finished run; choose another --out (mabe never replaces a run)")
     ignored = _kept_entries(out, user_cache_dir(cache_dir))
     if all(p.name in ignored for p in out.iterdir()):
+        if resume:
+            raise MabeError(nothing)
         return False
     if not run.plan_path.is_file():
         raise MabeError(f"{out}: exists and is not a mabe run directory; choose another --out")

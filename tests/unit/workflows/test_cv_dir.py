@@ -44,6 +44,15 @@ def test_a_new_directory_or_one_holding_only_a_cache_is_a_new_run(tmp_path):
         check_run_dir(tmp_path / "r", PLAN, resume=False)
 
 
+def test_resume_where_there_is_no_run_is_refused_as_for_one_network(tmp_path):
+    with pytest.raises(MabeError, match="nothing to resume"):
+        check_run_dir(tmp_path / "absent", PLAN, resume=True)
+    (tmp_path / "r" / "feature_cache").mkdir(parents=True)
+    with pytest.raises(MabeError, match="nothing to resume"):
+        check_run_dir(tmp_path / "r", PLAN, resume=True)
+    assert not (tmp_path / "absent").exists() and (tmp_path / "r" / "feature_cache").is_dir()
+
+
 def test_a_plan_without_work_does_not_block_even_with_other_settings(tmp_path, notes):
     out = _unfinished(tmp_path / "r", PLAN | {"seed": 7}, finished=False)
     assert check_run_dir(out, PLAN, resume=False) is False
