@@ -461,3 +461,15 @@ def test_predict_does_not_import_lightning(demo_run, small_dataset, tmp_path):
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=False)
     assert "HEAVY ['torch']" in out.stdout, out.stdout + out.stderr[-2000:]
     assert (tmp_path / "sub.csv").is_file()
+
+
+@pytest.mark.parametrize("config", [None, "demo"])
+def test_cache_dir_holds_the_feature_cache_instead_of_the_run(run_cli, small_dataset, tmp_path, config):
+    """--cache-dir (as mabe cv has it): the default ensemble's and one network's features go there, not into RUN."""
+    run, cache = tmp_path / "run", tmp_path / "cache"
+    args = ["train", "--data", small_dataset, "--out", run, "--cache-dir", cache, "--set", "epochs=1", *TINY]
+    args += ["--config", config] if config else ["--folds", "2", "--set", "lgbm.n_estimators=10"]
+    result = run_cli(*args)
+    assert result.code == 0, result.err
+    assert any(p.is_file() for p in cache.rglob("*")), "features cached in --cache-dir"
+    assert not (run / "feature_cache").exists() and not list(run.rglob("feature_cache"))

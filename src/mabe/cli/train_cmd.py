@@ -35,6 +35,9 @@ def train(
         help="Minutes the default ensemble may take (estimated): fewer folds, epochs and trees, "
         "or the network dropped, until it fits.",
     ),
+    cache_dir: Path | None = typer.Option(
+        None, "--cache-dir", help="Feature cache shared across runs (default $MABE_CACHE_DIR, else RUN/feature_cache)."
+    ),
 ) -> None:
     """Train a model; write config, checkpoints, per-epoch metrics and a summary into RUN.
 
@@ -51,15 +54,16 @@ def train(
 
     try:
         if config is None:
-            _train_ensemble(data, out, overrides, resume, budget, folds, started)
+            _train_ensemble(data, out, overrides, resume, budget, folds, started, cache_dir)
             return
         if budget is not None:
             raise MabeError("--budget applies to the default ensemble; leave out --config or --budget")
         from mabe.workflows.train import train_run
 
-        print_trained(train_run(data=data, out=out, config_path=config, overrides=overrides, resume=resume, tune=tune))
+        print_trained(train_run(data=data, out=out, config_path=config, overrides=overrides, resume=resume, tune=tune,
+                                cache_dir=cache_dir))
     except TrainingInterrupted as exc:
-        command = resume_command(data, out, config, overrides, tune, folds, budget)
+        command = resume_command(data, out, config, overrides, tune, folds, budget, cache_dir)
         if config is None:  # the ensemble: what counts is whether the run kept anything
             from mabe.workflows.cv_dir import has_work
 
@@ -94,7 +98,8 @@ def print_trained(result: TrainResult) -> None:
 
 
 def _train_ensemble(
-    data: Path, out: Path, overrides: list[str], resume: bool, budget: float | None, folds: int, started: float
+    data: Path, out: Path, overrides: list[str], resume: bool, budget: float | None, folds: int, started: float,
+    cache_dir: Path | None = None,
 ) -> None:
     """Train the default ``mabe train`` ensemble, then print its scores, the budget's plan and the time taken."""
     from mabe.cli.cv_cmd import print_cv
@@ -102,7 +107,8 @@ def _train_ensemble(
     from mabe.workflows.train import train_ensemble
 
     result = train_ensemble(
-        data=data, out=out, overrides=overrides, resume=resume, budget_minutes=budget, folds=folds, started=started
+        data=data, out=out, overrides=overrides, resume=resume, budget_minutes=budget, folds=folds, started=started,
+        cache_dir=cache_dir,
     )
     print_cv(result)
     plan = result["budget"]
@@ -135,6 +141,7 @@ def resume_command(
     tune: bool,
     folds: int = 5,
     budget: float | None = None,
+    cache_dir: Path | None = None,
 ) -> str:
     """Return the ``mabe train`` command line (shell-quoted) that continues this run.
 
@@ -146,6 +153,8 @@ def resume_command(
     "mabe train --data d --out 'runs/a b' --set epochs=3"
     >>> resume_command(Path("d"), Path("r"), None, [], True, folds=2, budget=1.5)
     'mabe train --data d --out r --folds 2 --budget 1.5'
+    >>> resume_command(Path("d"), Path("r"), Path("demo"), [], True, cache_dir=Path("/cache"))
+    'mabe train --data d --out r --config demo --cache-dir /cache'
     """
     parts = ["mabe", "train", "--data", str(data), "--out", str(out)]
     if config is not None:
@@ -153,6 +162,7 @@ def resume_command(
     else:
         parts += ["--folds", str(folds)] if folds != 5 else []
         parts += ["--budget", f"{budget:g}"] if budget is not None else []
+    parts += ["--cache-dir", str(cache_dir)] if cache_dir is not None else []
     for item in overrides:
         parts += ["--set", item]
     if not tune:

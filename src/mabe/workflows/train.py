@@ -108,8 +108,11 @@ def train_run(
     overrides: list[str] | None = None,
     resume: bool = False,
     tune: bool = True,
+    cache_dir: Path | None = None,
 ) -> TrainResult:
     """Train one network and, for labelled runs, tune decoding on its validation videos.
+
+    ``cache_dir`` holds the per-video feature cache (default ``$MABE_CACHE_DIR``, else inside the run).
 
     Returns
     -------
@@ -122,7 +125,8 @@ def train_run(
     ensure_dataset(config)
     # --resume on a finished run changes nothing, unless it was killed while tuning
     was_finished = resume and run_state(Path(out)) == "finished"
-    summary = fit(config, out, resume=resume, user_keys=user_set_keys(config_path, list(overrides or [])))
+    summary = fit(config, out, resume=resume, user_keys=user_set_keys(config_path, list(overrides or [])),
+                  cache_dir=cache_dir)
     if not is_global_zero():  # DDP: the other processes' part ends with training
         return TrainResult(Path(out), summary, global_zero=False)
     tuned = None
