@@ -132,6 +132,18 @@ checked against the pose-level mirror by ``tests/unit/features/test_mirror.py``)
 """
 
 
-def pair_mirror_signs() -> np.ndarray:
-    """Return ``+1`` / ``-1`` per pair-feature column: the pair features of the mirrored pose are ``features * signs``."""
-    return np.array([-1.0 if n in PAIR_MIRROR_ODD else 1.0 for n in PAIR_FEATURE_NAMES], dtype=np.float32)
+def pair_mirror_signs(width: int | None = None) -> np.ndarray:
+    """Return ``+1`` / ``-1`` per pair-feature column: the pair features of the mirrored pose are ``features * signs``.
+
+    ``width``: the network input's width; columns past the pair features (context
+    and frame-rate inputs) keep their sign.
+
+    Examples
+    --------
+    >>> signs = pair_mirror_signs(len(PAIR_FEATURE_NAMES) + 2)
+    >>> int((signs == -1).sum()) == len(PAIR_MIRROR_ODD), signs[-2:].tolist()
+    (True, [1.0, 1.0])
+    """
+    signs = np.ones(len(PAIR_FEATURE_NAMES) if width is None else width, dtype=np.float32)
+    signs[: len(PAIR_FEATURE_NAMES)] = [-1.0 if n in PAIR_MIRROR_ODD else 1.0 for n in PAIR_FEATURE_NAMES]
+    return signs

@@ -262,10 +262,7 @@ def mirrored_inputs(video: Video, config: Config, input_dim: int, feats: np.ndar
     exact for them and free); other feature sets: computed again from the mirrored pose.
     """
     if config.feature_set == "pair":
-        signs = np.ones(feats.shape[-1], dtype=np.float32)
-        odd = pair_mirror_signs()
-        signs[: len(odd)] = odd
-        return feats * signs
+        return feats * pair_mirror_signs(feats.shape[-1])
     axis = video.meta.video_width / 2 if np.isfinite(video.meta.video_width) else None
     pose = Pose(mirror_coords(video.pose.coords, video.pose.body_parts, axis), video.pose.body_parts)
     mirrored, _, _ = video_inputs(replace(video, pose=pose), config, input_dim)

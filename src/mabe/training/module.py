@@ -143,9 +143,7 @@ class BehaviourModule(L.LightningModule):
     def _augment(self, x: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         if self.config.use_augmentation and self.config.mirror_augment and self.config.feature_set == "pair":
             # half the windows shown as their left/right mirror image (the odd pair-feature columns negated)
-            signs = torch.ones(x.shape[-1], dtype=x.dtype, device=x.device)
-            odd = torch.from_numpy(pair_mirror_signs())
-            signs[: len(odd)] = odd.to(x)
+            signs = torch.from_numpy(pair_mirror_signs(x.shape[-1])).to(x)
             flip = torch.rand(len(x), device=x.device) < 0.5
             x = torch.where(flip[:, None, None], x * signs, x)
         if not (self.config.use_augmentation and self.config.noise_std > 0):
