@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from mabe.data.schema import Triple, mouse_number
+from mabe.metrics.intervals import union_intervals
 
 BOUT_STAT_COLUMNS: tuple[str, ...] = (
     "bouts",
@@ -95,16 +96,7 @@ def merge_bouts(starts: Iterable[int], stops: Iterable[int], n_frames: int) -> t
     """
     s = np.clip(np.asarray(list(starts), dtype=np.int64), 0, n_frames)
     e = np.clip(np.asarray(list(stops), dtype=np.int64), 0, n_frames)
-    keep = e > s
-    s, e = s[keep], e[keep]
-    if not len(s):
-        return s, e
-    order = np.argsort(s, kind="stable")
-    s, e = s[order], e[order]
-    reach = np.maximum.accumulate(e)
-    new = np.ones(len(s), dtype=bool)
-    new[1:] = s[1:] > reach[:-1]
-    return s[new], np.maximum.reduceat(e, np.flatnonzero(new))
+    return union_intervals(s, e)
 
 
 def bout_stats(starts: Iterable[int], stops: Iterable[int], n_frames: int, fps: float) -> dict[str, float]:
