@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from mabe.data import schema
-from mabe.data.importers.sources import mouse_names, read_sources, source_of
+from mabe.data.importers.sources import individual_name, mouse_names, read_sources, source_of
 from mabe.data.io import MabeDataset
 from mabe.data.submission import read_submission
 from mabe.data.types import VideoMeta
@@ -115,7 +115,7 @@ def build_lanes(
             pairs |= {_pair(a, t) for a, t in zip(table["agent_id"], table["target_id"], strict=True)}
 
     def name(slot: int) -> str:
-        return names[slot - 1] if 1 <= slot <= len(names) else schema.mouse_name(slot)
+        return individual_name(schema.mouse_name(slot), names)
 
     lanes = []
     for agent, target in sorted(pairs, key=lambda p: (p[0], p[1] != p[0], p[1])):

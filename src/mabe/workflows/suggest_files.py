@@ -37,7 +37,7 @@ from mabe import __version__
 from mabe.data.importers.clips import CLIP_COLUMNS, CLIP_MARKER, SETTINGS_FILE, recording_name
 from mabe.data.importers.sources import individual_name
 from mabe.data.io import MabeDataset
-from mabe.data.schema import mouse_name
+from mabe.data.schema import mouse_name, target_name
 from mabe.data.types import VideoMeta
 from mabe.errors import MabeError
 from mabe.fileio import atomic_write_text
@@ -98,7 +98,7 @@ def clip_tables(chosen: pd.DataFrame, origin: dict[int, ClipSource], dataset: Ma
             "recording": src.recording,
             "source_file": src.source_file,
             "agent": individual_name(mouse_name(agent), src.names),
-            "target": "self" if agent == target else individual_name(mouse_name(target), src.names),
+            "target": individual_name(target_name(agent, target), src.names),
             "agent_id": agent,
             "target_id": target,
             "start_frame": start,

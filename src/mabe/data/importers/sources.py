@@ -157,6 +157,5 @@ def mouse_names(sources: pd.DataFrame, video_id: int, n_mice: int) -> tuple[str,
     >>> mouse_names(read_sources("no-such-dataset"), 7, 2)
     ('mouse1', 'mouse2')
     """
-    row = source_of(sources, video_id)
-    names = tuple(str(n) for n in row["individuals"]) if row is not None else ()  # type: ignore[attr-defined]
+    names = individual_names(sources[sources["video_id"].astype(str) == str(int(video_id))]).get(int(video_id), ())
     return tuple(individual_name(schema.mouse_name(i), names) for i in range(1, n_mice + 1))
